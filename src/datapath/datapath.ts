@@ -1,0 +1,95 @@
+/**
+ * The Datapath boundary: what the reconciler asks of the kernel, and nothing about how.
+ *
+ * Two implementations pass one conformance suite (conformance.ts): the EDT datapath (edt/, eBPF + fq on the
+ * Pod's interface, DESIGN.md section 4) and the in-memory fake (fake.ts) used by reconciler tests and the
+ * agent benchmark. Every operation is idempotent: applying what is already applied, or removing what is
+ * already gone, succeeds.
+ */
+
+export type Direction = "egress" | "ingress";
+
+/** Where a Pod's traffic can be shaped. */
+export interface PodAttachment {
+  /** Node-unique, stable for the Pod's lifetime: `<namespace>/<name>/<uid>`. */
+  podKey: string;
+  /** The Pod's network namespace as a path, e.g. /var/run/netns/cni-1234 or /proc/<pid>/ns/net. */
+  netnsPath: string;
+  /** The Pod's interface inside its namespace (egress is paced here), usually "eth0". */
+  podInterface: string;
+  /** The Pod's veth peer in the host namespace (ingress is paced on its egress), when known. */
+  hostInterface?: string;
+}
+
+export interface LimitSpec {
+  attachment: PodAttachment;
+  direction: Direction;
+  /** Exact integer bits per second on the wire, 1e3..1e15. */
+  bitsPerSecond: number;
+}
+
+export interface LimitCounters {
+  packets: number;
+  bytes: number;
+  /** Packets given a departure time in the future (paced). */
+  delayedPackets: number;
+  /** Packets dropped because their departure time was beyond the horizon. */
+  horizonDrops: number;
+  /** Packets CE-marked instead of queued further (ingress). */
+  ecnMarks: number;
+}
+
+/** What the datapath enforces right now, read back from the kernel (or the fake's memory). */
+export interface AppliedLimit {
+  podKey: string;
+  direction: Direction;
+  /** Node-unique number of this Pod's shaping state, shown as IDENTITY in `pacer list`. */
+  identity: number;
+  bitsPerSecond: number;
+  netnsPath: string;
+  /** The interface carrying the program and qdisc for this direction. */
+  interfaceName: string;
+  counters: LimitCounters;
+}
+
+/** A piece the datapath had put in place that was found missing and was put back. */
+export type RepairedPiece = "qdisc" | "program";
+
+export interface EnsureResult {
+  identity: number;
+  /** Non-empty when someone removed what the datapath had installed (Event `Tampered`). */
+  repaired: RepairedPiece[];
+}
+
+export interface Datapath {
+  /** "edt" for the real datapath, "fake" for the in-memory one. */
+  readonly kind: string;
+  /** Make the kernel enforce `spec`: qdisc, program and rate. Idempotent; also repairs drift. */
+  ensureLimit(spec: LimitSpec): Promise<EnsureResult>;
+  /** Stop shaping and put back the qdisc that was replaced. Removing an absent limit succeeds. */
+  removeLimit(podKey: string, direction: Direction): Promise<void>;
+  /** Everything enforced now, including state adopted from a previous agent run. */
+  listLimits(): Promise<AppliedLimit[]>;
+  /** Release handles; what is enforced in the kernel stays enforced (pinned). */
+  close(): Promise<void>;
+}
+
+/** Errors the datapath throws carry a stable code so the reconciler can tell "retry later" from "bad". */
+export class DatapathError extends Error {
+  constructor(
+    readonly code: DatapathErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = "DatapathError";
+  }
+}
+
+export type DatapathErrorCode =
+  /** The Pod's namespace or interface does not exist (yet, or any more): retry. */
+  | "NOT_FOUND"
+  /** The kernel refused (missing qdisc, verifier, permission): not worth a fast retry. */
+  | "KERNEL_REFUSED"
+  /** Arguments outside what the datapath accepts. */
+  | "INVALID_ARGUMENT";

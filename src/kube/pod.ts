@@ -1,0 +1,32 @@
+/**
+ * The slice of a Kubernetes Pod that pacer reads. Both Pod sources (informer, manifest directory) produce
+ * it, so everything downstream is independent of where Pods come from.
+ */
+export interface PodInfo {
+  uid: string;
+  namespace: string;
+  name: string;
+  nodeName: string | undefined;
+  annotations: Record<string, string>;
+  /** status.podIPs in order (status.podIP first); empty until the runtime assigned one. */
+  podIPs: string[];
+  hostNetwork: boolean;
+  /** The object's resourceVersion, when the source has one. */
+  resourceVersion: string | undefined;
+}
+
+/** Node-unique key of a Pod: `<namespace>/<name>/<uid>` (the uid tells a recreated Pod apart). */
+export const podKeyOf = (pod: Pick<PodInfo, "namespace" | "name" | "uid">): string =>
+  `${pod.namespace}/${pod.name}/${pod.uid}`;
+
+/** What a Pod source emits. A source starts with a full list ("sync"), then incremental events. */
+export type PodEvent =
+  | { type: "sync"; pods: PodInfo[] }
+  | { type: "upsert"; pod: PodInfo }
+  | { type: "delete"; pod: PodInfo };
+
+export interface PodSource {
+  /** Start delivering events to `onEvent`; resolves once the first "sync" was delivered. */
+  start(onEvent: (event: PodEvent) => void): Promise<void>;
+  stop(): Promise<void>;
+}
