@@ -25,5 +25,6 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   echo "setup: npm ci"
   npm ci --no-audit --no-fund
 fi
+bash scripts/install-helm.sh   # the real helm binary for the chart tests (.tools/helm)
 
 bash scripts/build.sh
