@@ -1,0 +1,236 @@
+/**
+ * The reconciler: desired rows (Pods' annotations) vs actual (Datapath.listLimits) → idempotent
+ * ensure/remove, and one PodStatusRow per Pod and direction saying what is enforced and why.
+ *
+ * Rules: nothing is removed before the first Pod sync (a restarted agent adopts what the datapath lists, so
+ * there is no window where a limited Pod runs unlimited); an invalid annotation keeps the last good limit
+ * (remembered, or adopted from the datapath after a restart); a disabled manager removes every limit.
+ * Passes are serialized by the caller (loop.ts); each pass reads the datapath once.
+ */
+import { DatapathError, type AppliedLimit, type Datapath, type Direction, type PodAttachment } from "../datapath/datapath.js";
+import type { EventSink } from "../kube/events.js";
+import { podKeyOf, type PodEvent, type PodInfo } from "../kube/pod.js";
+import type { NetnsResolver } from "../netns/resolver.js";
+import { invalidBandwidthMessage, requestedLimitsOf, type RequestedLimit } from "./annotations.js";
+import { nextBackoff, type BackoffState } from "./backoff.js";
+import { formatBitsPerSecond } from "./quantity.js";
+import { RowBook, rowKeyOf } from "./row-book.js";
+
+export interface ReconcilerObserver {
+  invalidAnnotation(pod: PodInfo, direction: Direction): void;
+  reconcileError(podKey: string, direction: Direction, error: unknown): void;
+}
+
+export interface ReconcilerOptions {
+  /** null when no datapath could be opened (only possible while disabled). */
+  datapath: Datapath | null;
+  resolver: NetnsResolver;
+  events: EventSink;
+  log(line: string): void;
+  observer?: ReconcilerObserver;
+  /** Cap of the retry backoff, normally the resync interval. */
+  maxBackoffMs: number;
+  now?: () => number;
+}
+
+export interface PassOptions {
+  /** Call ensureLimit for every enforced row (drift check), not only for rows that differ. */
+  verifyAll?: boolean;
+}
+
+export class Reconciler {
+  private readonly pods = new Map<string, PodInfo>();
+  private synced = false;
+  private disabledReason: string | null = null;
+  private readonly lastGood = new Map<string, number>();
+  private readonly reportedInvalid = new Map<string, string>();
+  private readonly attachments = new Map<string, { ip: string; attachment: PodAttachment }>();
+  private readonly backoff = new Map<string, BackoffState>();
+  private readonly book: RowBook;
+  private readonly now: () => number;
+
+  constructor(private readonly options: ReconcilerOptions) {
+    this.now = options.now ?? Date.now;
+    this.book = new RowBook(this.now);
+  }
+
+  /** Record a Pod event; the next pass acts on it. */
+  applyEvent(event: PodEvent): void {
+    if (event.type === "sync") {
+      this.pods.clear();
+      for (const pod of event.pods) this.pods.set(podKeyOf(pod), pod);
+      this.synced = true;
+      this.backoff.clear();
+      return;
+    }
+    const key = podKeyOf(event.pod);
+    if (event.type === "upsert") this.pods.set(key, event.pod);
+    else this.pods.delete(key);
+    for (const direction of ["egress", "ingress"] as const) this.backoff.delete(rowKeyOf(key, direction));
+  }
+
+  /** null: enabled; a reason: every limit is removed and rows say notEnforced (reason). */
+  setDisabled(reason: string | null): void {
+    this.disabledReason = reason;
+  }
+
+  get isSynced(): boolean {
+    return this.synced;
+  }
+
+  rows() {
+    return this.book.rows();
+  }
+
+  /** Milliseconds until the soonest row retry is due, or null when nothing waits for a retry. */
+  nextRetryInMs(): number | null {
+    let soonest: number | null = null;
+    for (const state of this.backoff.values()) soonest = Math.min(soonest ?? Infinity, state.nextAttemptAt);
+    return soonest === null ? null : Math.max(0, soonest - this.now());
+  }
+
+  /** One pass. Never throws for a single row's failure; throws only if the datapath can't be listed. */
+  async reconcile(pass: PassOptions = {}): Promise<void> {
+    if (!this.synced) return;
+    const { datapath } = this.options;
+    const actual = new Map<string, AppliedLimit>();
+    if (datapath) {
+      for (const limit of await datapath.listLimits()) actual.set(rowKeyOf(limit.podKey, limit.direction), limit);
+    }
+    const seen = new Set<string>();
+    for (const [podKey, pod] of this.pods) {
+      for (const requested of requestedLimitsOf(pod)) {
+        const rowKey = rowKeyOf(podKey, requested.direction);
+        seen.add(rowKey);
+        await this.reconcileRow(pod, requested, actual.get(rowKey), pass);
+      }
+    }
+    for (const [rowKey, limit] of actual) {
+      if (seen.has(rowKey)) continue;
+      await this.remove(limit.podKey, limit.direction, this.pods.has(limit.podKey) ? "annotation removed" : "Pod deleted");
+    }
+    this.book.retain(seen);
+    for (const key of [...this.lastGood.keys()]) if (!seen.has(key)) this.forget(key);
+  }
+
+  private async reconcileRow(pod: PodInfo, requested: RequestedLimit, applied: AppliedLimit | undefined, pass: PassOptions): Promise<void> {
+    const podKey = podKeyOf(pod);
+    const { direction } = requested;
+    const rowKey = rowKeyOf(podKey, direction);
+    if (applied) this.lastGood.set(rowKey, this.lastGood.get(rowKey) ?? applied.bitsPerSecond);
+    const row = { pod, requested: requested.requested, direction, applied };
+
+    if (this.disabledReason !== null) {
+      if (applied) await this.remove(podKey, direction, "bandwidth manager disabled");
+      return this.book.set(row, "notEnforced", this.disabledReason, null);
+    }
+    if (pod.hostNetwork) {
+      if (applied) await this.remove(podKey, direction, "hostNetwork Pod");
+      return this.book.set(row, "hostNetwork", "hostNetwork Pods share the node's interfaces and are not limited", null);
+    }
+
+    let target = requested.bitsPerSecond;
+    let invalidReason: string | null = null;
+    if (requested.problem !== null) {
+      target = this.lastGood.get(rowKey) ?? null;
+      invalidReason = invalidBandwidthMessage(direction, requested.requested, requested.problem, target);
+      this.reportInvalid(pod, rowKey, direction, requested.requested, invalidReason);
+    } else {
+      this.reportedInvalid.delete(rowKey);
+    }
+    if (target === null) {
+      if (applied) await this.remove(podKey, direction, "no valid limit");
+      return this.book.set(row, "invalid", invalidReason, null);
+    }
+
+    const settledState = invalidReason === null ? "enforced" : "invalid";
+    const upToDate = applied !== undefined && applied.bitsPerSecond === target;
+    const retry = this.backoff.get(rowKey);
+    if (upToDate && !pass.verifyAll && !retry) return this.book.set(row, settledState, invalidReason, applied);
+    if (retry && retry.nextAttemptAt > this.now()) return; // keep the row as it is until the retry is due
+
+    const attachment = await this.attachmentOf(pod);
+    if (!attachment) {
+      this.fail(rowKey);
+      return upToDate
+        ? this.book.set(row, settledState, invalidReason, applied)
+        : this.book.set(row, "pending", `waiting for the Pod's network namespace (Pod IP ${pod.podIPs[0] ?? "not assigned yet"})`, applied ?? null);
+    }
+    try {
+      const result = await this.options.datapath!.ensureLimit({ attachment, direction, bitsPerSecond: target });
+      this.backoff.delete(rowKey);
+      this.lastGood.set(rowKey, target);
+      if (!upToDate) this.options.log(`${podKey} ${direction}: limit ${formatBitsPerSecond(target)} enforced (identity ${result.identity})`);
+      if (result.repaired.length > 0) {
+        const message = `${direction} shaping was tampered with (${result.repaired.join(", ")} removed) and has been restored`;
+        this.options.events.emit(pod, "Warning", "Tampered", message);
+        this.options.log(`${podKey} ${direction}: ${message}`);
+      }
+      const enforced = { ...(applied ?? emptyApplied(podKey, direction)), identity: result.identity, bitsPerSecond: target };
+      this.book.set(row, settledState, invalidReason, enforced);
+    } catch (error) {
+      this.fail(rowKey);
+      this.options.observer?.reconcileError(podKey, direction, error);
+      const message = error instanceof Error ? error.message : String(error);
+      const notFound = error instanceof DatapathError && error.code === "NOT_FOUND";
+      if (notFound) this.attachments.delete(podKey);
+      this.options.log(`${podKey} ${direction}: apply ${formatBitsPerSecond(target)} failed, will retry: ${message}`);
+      this.book.set(row, notFound ? "pending" : "error", `apply ${formatBitsPerSecond(target)}: ${message}`, applied ?? null);
+    }
+  }
+
+  private async attachmentOf(pod: PodInfo): Promise<PodAttachment | null> {
+    const podKey = podKeyOf(pod);
+    const ip = pod.podIPs[0];
+    if (!ip) return null;
+    const cached = this.attachments.get(podKey);
+    if (cached && cached.ip === ip) return cached.attachment;
+    const attachment = await this.options.resolver.resolve(pod).catch((error: unknown) => {
+      this.options.log(`${podKey}: resolve network namespace: ${error instanceof Error ? error.message : String(error)}`);
+      return null;
+    });
+    if (attachment) this.attachments.set(podKey, { ip, attachment });
+    return attachment;
+  }
+
+  private reportInvalid(pod: PodInfo, rowKey: string, direction: Direction, value: string, message: string): void {
+    if (this.reportedInvalid.get(rowKey) === value) return;
+    this.reportedInvalid.set(rowKey, value);
+    this.options.events.emit(pod, "Warning", "InvalidBandwidth", message);
+    this.options.observer?.invalidAnnotation(pod, direction);
+    this.options.log(`${podKeyOf(pod)} ${direction}: ${message}`);
+  }
+
+  private async remove(podKey: string, direction: Direction, why: string): Promise<void> {
+    const rowKey = rowKeyOf(podKey, direction);
+    try {
+      await this.options.datapath!.removeLimit(podKey, direction);
+      this.lastGood.delete(rowKey);
+      this.options.log(`${podKey} ${direction}: limit removed (${why})`);
+    } catch (error) {
+      this.fail(rowKey);
+      this.options.observer?.reconcileError(podKey, direction, error);
+      this.options.log(`${podKey} ${direction}: remove failed, will retry: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  private fail(rowKey: string): void {
+    this.backoff.set(rowKey, nextBackoff(this.backoff.get(rowKey), this.now(), this.options.maxBackoffMs));
+  }
+
+  private forget(rowKey: string): void {
+    this.lastGood.delete(rowKey);
+    this.reportedInvalid.delete(rowKey);
+    this.backoff.delete(rowKey);
+  }
+}
+
+const emptyApplied = (podKey: string, direction: Direction): AppliedLimit => ({
+  podKey,
+  direction,
+  identity: 0,
+  bitsPerSecond: 0,
+  netnsPath: "",
+  interfaceName: "",
+  counters: { packets: 0, bytes: 0, delayedPackets: 0, horizonDrops: 0, ecnMarks: 0 },
+});
