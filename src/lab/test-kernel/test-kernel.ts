@@ -20,7 +20,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { commandMissing, fileMissing } from "../../testing/prerequisites.js";
 import {
-  DEFAULT_GUEST_MODULES, MARKER_EXIT, MARKER_READY, commandScript, stage1Script, stage2Script,
+  DEFAULT_GUEST_MODULES, GUEST_EXCHANGE_DIR, MARKER_EXIT, MARKER_READY, commandScript, stage1Script, stage2Script,
 } from "./boot-script.js";
 import { ConsoleSplitter } from "./console.js";
 
@@ -39,6 +39,11 @@ export interface TestKernelRun {
   timeoutMs?: number;
   /** Receives the command's console output (stdout and stderr merged) as it arrives. */
   onOutput?: (text: string) => void;
+  /**
+   * Files the guest writes into its exchange directory ($PACER_LAB_EXCHANGE inside the guest) to hand
+   * back: their contents are returned in `files` (missing ones are left out).
+   */
+  collectFiles?: readonly string[];
 }
 
 export interface TestKernelResult {
@@ -51,6 +56,8 @@ export interface TestKernelResult {
   output: string;
   /** The kernel's and init's output before the command started. */
   bootLog: string;
+  /** The collected files by name. */
+  files: Record<string, string>;
 }
 
 export class TestKernelError extends Error {
@@ -84,14 +91,20 @@ export async function runInTestKernel(run: TestKernelRun): Promise<TestKernelRes
     await writeFile(join(exchangeDir, "stage1.sh"), stage1Script(bootOptions));
     await chmod(join(exchangeDir, "stage1.sh"), 0o755);
     await writeFile(join(exchangeDir, "stage2.sh"), stage2Script(bootOptions));
-    await writeFile(join(exchangeDir, "command.sh"), commandScript(run.script, run.cwd ?? process.cwd(), run.env ?? {}));
+    await writeFile(join(exchangeDir, "command.sh"), commandScript(run.script, run.cwd ?? process.cwd(), { ...run.env, PACER_LAB_EXCHANGE: GUEST_EXCHANGE_DIR }));
     const umid = `pacer-lab-${process.pid}-${runCounter++}`;
     const args = [
       `umid=${umid}`, `uml_dir=${exchangeDir}`, `mem=${run.memoryMiB ?? 1536}M`,
       "root=/dev/root", "rootfstype=hostfs", "rootflags=/", "ro", `init=${exchangeDir}/stage1.sh`,
       "quiet", "con=null", "con0=fd:0,fd:1",
     ];
-    return await bootAndWait(args, run, exchangeDir);
+    const result = await bootAndWait(args, run, exchangeDir);
+    for (const name of run.collectFiles ?? []) {
+      if (name.includes("/")) throw new Error(`collect ${name}: give a file name in the exchange directory, not a path`);
+      const content = await readFile(join(exchangeDir, name), "utf8").catch(() => undefined);
+      if (content !== undefined) result.files[name] = content;
+    }
+    return result;
   } finally {
     await rm(exchangeDir, { recursive: true, force: true });
   }
@@ -135,7 +148,7 @@ function bootAndWait(args: string[], run: TestKernelRun, exchangeDir: string): P
         } else if (exitCode === undefined || Number.isNaN(exitCode)) {
           reject(new TestKernelError("TEST_KERNEL_CRASHED", `run in test kernel: the guest stopped without an exit code; its console and stderr:\n${tail(splitter.bootLog + splitter.output + stderr)}`));
         } else {
-          resolve({ exitCode, bootMs, wallMs, output: splitter.output, bootLog: splitter.bootLog });
+          resolve({ exitCode, bootMs, wallMs, output: splitter.output, bootLog: splitter.bootLog, files: {} });
         }
       });
     });

@@ -1,0 +1,4 @@
+/** Measurement helpers: iperf3 goodput and per-second rates, ping percentiles, fq/qdisc counters. */
+export * from "./iperf3.js";
+export * from "./ping.js";
+export * from "./fq-stats.js";
