@@ -1,0 +1,25 @@
+/**
+ * The public surface of src/bpf: pacer's face of the native addon. Typed BPF handles, the EDT program and
+ * its state codec, tc/qdisc/link operations in network namespaces, errors with stable codes.
+ */
+export { BpfError, codeOfErrno, type BpfErrorCode } from "./errors.js";
+export {
+  BpfObject,
+  BpfMap,
+  testRunProgram,
+  probeTcHelper,
+  isBpffs,
+  mountBpffs,
+  unmount,
+  BPF_FS_MAGIC,
+  TC_ACT_OK,
+  TC_ACT_SHOT,
+  type TestRunInput,
+  type TestRunResult,
+} from "./bpf.js";
+export * from "./edt-state-codec.js";
+export { loadEdtInstance, kernelHasSetTstamp, pinnedStateMapPath, defaultEdtObjectPath } from "./edt-program.js";
+export type { EdtInstance, EdtInstanceOptions } from "./edt-program.js";
+export { encodeFqOptions, decodeFqOptions, type FqOptions } from "./fq-options.js";
+export * from "./netlink.js";
+export { nativeBinding, setNativeBinding, defaultAddonPath, type NativeBinding } from "./native-binding.js";
