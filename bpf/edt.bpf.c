@@ -33,19 +33,24 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } pacer_edt_state SEC(".maps");
 
+/*
+ * Every verdict but a horizon drop is TC_ACT_UNSPEC: "continue with the next filter" in direct-action mode
+ * (net/sched/cls_bpf.c, cls_bpf_classify), so a CNI's own program on the same hook (Calico, Cilium) still
+ * runs after ours. TC_ACT_OK would end the chain and skip it.
+ */
 SEC("tc")
 int pacer_edt(struct __sk_buff *skb)
 {
 	if (skb->protocol != bpf_htons(ETH_P_IP) && skb->protocol != bpf_htons(ETH_P_IPV6))
-		return TC_ACT_OK;
+		return TC_ACT_UNSPEC;
 
 	__u32 key = pod_identity * 2 + direction;
 	struct pacer_edt_state *state = bpf_map_lookup_elem(&pacer_edt_state, &key);
 	if (!state)
-		return TC_ACT_OK;
+		return TC_ACT_UNSPEC;
 	__u64 bits_per_sec = state->bits_per_sec;
 	if (bits_per_sec == 0)
-		return TC_ACT_OK;
+		return TC_ACT_UNSPEC;
 
 	__u64 wire_len = skb->wire_len;
 	__u64 now = bpf_ktime_get_ns();
@@ -75,7 +80,7 @@ int pacer_edt(struct __sk_buff *skb)
 		bpf_skb_set_tstamp(skb, t_next, BPF_SKB_TSTAMP_DELIVERY_MONO);
 	else
 		skb->tstamp = t_next;
-	return TC_ACT_OK;
+	return TC_ACT_UNSPEC;
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -11,6 +11,8 @@ export const BPF_PROG_TYPE_SCHED_CLS = 3;
 /** bpf_skb_set_tstamp, v5.18 (include/uapi/linux/bpf.h, FN(skb_set_tstamp) = 192). */
 export const BPF_FUNC_skb_set_tstamp = 192;
 export const TC_ACT_OK = 0;
+/** -1 as the u32 the test run reports: "continue with the next filter". */
+export const TC_ACT_UNSPEC = 0xffffffff;
 export const TC_ACT_SHOT = 2;
 
 /** A BPF object file opened (and, after load(), accepted by the kernel). Maps pin under pinRoot. */

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { requirePrerequisites } from "../testing/prerequisites.js";
-import { BpfMap, TC_ACT_OK, TC_ACT_SHOT, testRunProgram } from "./bpf.js";
+import { BpfMap, TC_ACT_UNSPEC, TC_ACT_SHOT, testRunProgram } from "./bpf.js";
 import { loadEdtInstance, pinnedStateMapPath, type EdtInstance } from "./edt-program.js";
 import {
   decodeEdtState,
@@ -67,7 +67,7 @@ describe("EDT program (BPF_PROG_TEST_RUN, host kernel)", { skip }, () => {
         const pod = instanceFor(EDT_DIRECTION_EGRESS, { bitsPerSecond }, useSetTstamp);
         const stamps = Array.from({ length: 20 }, () => {
           const result = pod.run(makeFrame(kind, length));
-          assert.equal(result.retval, TC_ACT_OK);
+          assert.equal(result.retval, TC_ACT_UNSPEC);
           return result.tstamp;
         });
         const expected = (BigInt(length) * 8n * SECOND) / bitsPerSecond; // 1.2 ms
@@ -114,7 +114,7 @@ describe("EDT program (BPF_PROG_TEST_RUN, host kernel)", { skip }, () => {
   it("beyond the horizon packets drop (TC_ACT_SHOT) and do not advance t_last", () => {
     // 1 kbit/s: a 1500-byte frame takes 12 s, far beyond the 2 s horizon.
     const pod = instanceFor(EDT_DIRECTION_EGRESS, { bitsPerSecond: 1000n });
-    assert.equal(pod.run(makeFrame("ipv4", 1500)).retval, TC_ACT_OK);
+    assert.equal(pod.run(makeFrame("ipv4", 1500)).retval, TC_ACT_UNSPEC);
     const tLast = pod.state().tLastNs;
     assert.equal(pod.run(makeFrame("ipv4", 1500)).retval, TC_ACT_SHOT);
     assert.equal(pod.run(makeFrame("ipv6", 1500)).retval, TC_ACT_SHOT);
@@ -128,14 +128,14 @@ describe("EDT program (BPF_PROG_TEST_RUN, host kernel)", { skip }, () => {
     const pod = instanceFor(EDT_DIRECTION_EGRESS, { bitsPerSecond: 0n });
     for (let i = 0; i < 5; i++) {
       const result = pod.run(makeFrame("ipv4", 1500));
-      assert.equal(result.retval, TC_ACT_OK);
+      assert.equal(result.retval, TC_ACT_UNSPEC);
       assert.equal(result.tstamp, 0n);
     }
     assert.equal(pod.state().packets, 0n);
     const fresh = loadEdtInstance({ pinRoot: bpffs.path, identity: 9000, direction: EDT_DIRECTION_EGRESS });
     instances.push(fresh);
     const result = testRunProgram(fresh.programFd, { data: makeFrame("ipv6", 1500) });
-    assert.equal(result.retval, TC_ACT_OK);
+    assert.equal(result.retval, TC_ACT_UNSPEC);
     assert.equal(result.tstamp, 0n);
   });
 
@@ -143,7 +143,7 @@ describe("EDT program (BPF_PROG_TEST_RUN, host kernel)", { skip }, () => {
     const pod = instanceFor(EDT_DIRECTION_EGRESS, { bitsPerSecond: 1000n });
     for (let i = 0; i < 3; i++) {
       const result = pod.run(makeFrame("arp", 60));
-      assert.equal(result.retval, TC_ACT_OK);
+      assert.equal(result.retval, TC_ACT_UNSPEC);
       assert.equal(result.tstamp, 0n);
     }
     assert.equal(pod.state().packets, 0n);

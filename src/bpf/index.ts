@@ -13,6 +13,7 @@ export {
   unmount,
   BPF_FS_MAGIC,
   TC_ACT_OK,
+  TC_ACT_UNSPEC,
   TC_ACT_SHOT,
   type TestRunInput,
   type TestRunResult,
