@@ -1,0 +1,44 @@
+# syntax=docker/dockerfile:1
+# The pacer agent image: `pacer agent` as the entrypoint's default, and the `pacer` CLI on PATH so
+# `kubectl -n kube-system exec ds/pacer -- pacer status` works.
+#
+# Build stage: Debian 12 with Node 20 (node:20-bookworm is debian:12 plus the Node project's Node 20; Debian 12's
+# own nodejs is 18, below package.json's engines). It runs the project's own scripts, exactly as CI does:
+# scripts/setup.sh installs the Debian packages it lists (APT_PACKAGES), runs npm ci and scripts/build.sh
+# (BPF object → build/bpf/, N-API addon → native/build/, TypeScript → dist/).
+#
+#   docker build -t <registry>/pacer:0.1.0 .
+FROM node:20-bookworm AS build
+WORKDIR /src/pacer
+COPY . .
+RUN bash scripts/setup.sh \
+ && npm prune --omit=dev --no-audit --no-fund \
+ && rm -rf dist/test dist/bench \
+ && find dist -name '*.test.js' -delete -o -name '*.test.js.map' -delete
+
+# Runtime stage: Node 20 on Debian 12 slim, plus what the agent itself needs and nothing else:
+#   libbpf1   the addon links Debian's libbpf (with libelf1 and zlib1g as its dependencies)
+#   iproute2  `tc`/`ip` for operators inspecting a node from inside the agent's container
+# The tree keeps the repository's layout under /opt/pacer, which is where the code looks for the BPF object
+# (build/bpf/edt.bpf.o) and the addon (native/build/Release/pacer_native.node).
+FROM node:20-bookworm-slim AS runtime
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends libbpf1 iproute2 \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /opt/pacer
+ENV NODE_ENV=production
+COPY --from=build /src/pacer/package.json ./package.json
+COPY --from=build /src/pacer/bin ./bin
+COPY --from=build /src/pacer/dist ./dist
+COPY --from=build /src/pacer/build/bpf/edt.bpf.o ./build/bpf/edt.bpf.o
+COPY --from=build /src/pacer/native/build/Release/pacer_native.node ./native/build/Release/pacer_native.node
+COPY --from=build /src/pacer/node_modules ./node_modules
+RUN ln -s /opt/pacer/bin/pacer.js /usr/local/bin/pacer \
+ && pacer help >/dev/null
+# Root, with the capabilities the Helm chart grants (deploy/helm/pacer/values.yaml explains each one).
+USER 0
+ENTRYPOINT ["pacer"]
+CMD ["agent"]
+LABEL org.opencontainers.image.title="pacer" \
+      org.opencontainers.image.description="Per-Pod bandwidth manager for Kubernetes nodes: eBPF + EDT pacing on fq" \
+      org.opencontainers.image.licenses="Apache-2.0"
