@@ -85,7 +85,7 @@ describe("helm chart deploy/helm/pacer", { skip: requirePrerequisites([helmMissi
     const expected: Array<[string, string, string | undefined, boolean | undefined]> = [
       // container path, host path, propagation, read-only
       ["/sys/fs/bpf", "/sys/fs/bpf", "HostToContainer", undefined],
-      ["/var/run/netns", "/var/run/netns", "HostToContainer", true],
+      ["/var/run/netns", "/var/run/netns", "HostToContainer", undefined], // `ip netns add` for the kernel probe
       ["/host/proc", "/proc", undefined, undefined],
       ["/sys/fs/cgroup", "/sys/fs/cgroup", "HostToContainer", true],
       ["/run/pacer", "/run/pacer", undefined, undefined],
