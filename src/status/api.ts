@@ -1,0 +1,68 @@
+/**
+ * The status API's shapes (GET /v1/status, GET /v1/limits over the agent's Unix socket) and the pure text
+ * the CLI prints from them: the BandwidthManager line and the `pacer list` table.
+ */
+import type { PodStatusRow } from "../bandwidth/status-row.js";
+import { formatBitsPerSecond } from "../bandwidth/quantity.js";
+
+export interface BandwidthManagerStatus {
+  /** true: EDT with BPF is enforcing; false: Disabled (reason). */
+  enabled: boolean;
+  reason: string | null;
+  congestionControl: "CUBIC" | "BBR";
+  devices: string[];
+  /** `BandwidthManager: EDT with BPF [CUBIC] [eth0]` or `BandwidthManager: Disabled (<reason>)`. */
+  line: string;
+}
+
+export interface StatusReport {
+  bandwidthManager: BandwidthManagerStatus;
+  nodeName: string;
+  /** "pods-dir:<dir>" or "kubernetes". */
+  podSource: string;
+  /** "edt", "fake", or null when no datapath is open. */
+  datapath: string | null;
+  /** The Pod source delivered its first full list and a reconcile pass ran. */
+  ready: boolean;
+  startedAt: string;
+  /** Number of rows per state. */
+  rows: Record<string, number>;
+}
+
+export interface LimitsReport {
+  rows: PodStatusRow[];
+}
+
+export function bandwidthManagerLine(input: { enabled: boolean; reason: string | null; bbr: boolean; devices: string[] }): string {
+  if (!input.enabled) return `BandwidthManager: Disabled (${input.reason ?? "unknown reason"})`;
+  return `BandwidthManager: EDT with BPF [${input.bbr ? "BBR" : "CUBIC"}] [${input.devices.join(",")}]`;
+}
+
+const capitalized = (text: string): string => `${text.charAt(0).toUpperCase()}${text.slice(1)}`;
+
+/**
+ * `pacer list`: Cilium's `bpf bandwidth list` columns (IDENTITY DIRECTION PRIO BANDWIDTH (BitsPerSec)), then
+ * the Pod, its state and live counters. A row without an enforced limit shows "-" as identity and the
+ * requested value as bandwidth.
+ */
+export function formatLimitsTable(rows: PodStatusRow[]): string {
+  const header = ["IDENTITY", "DIRECTION", "PRIO", "BANDWIDTH (BitsPerSec)", "POD", "STATE", "PACKETS", "BYTES", "DELAYED", "DROPS", "REASON"];
+  const lines = rows.map((row) => [
+    row.identity === null ? "-" : String(row.identity),
+    capitalized(row.direction),
+    "0",
+    row.enforcedBitsPerSecond === null ? (row.requested ?? "-") : formatBitsPerSecond(row.enforcedBitsPerSecond),
+    `${row.namespace}/${row.name}`,
+    row.state,
+    String(row.counters?.packets ?? "-"),
+    String(row.counters?.bytes ?? "-"),
+    String(row.counters?.delayedPackets ?? "-"),
+    String(row.counters?.horizonDrops ?? "-"),
+    row.reason ?? "",
+  ]);
+  const table = [header, ...lines];
+  const widths = header.map((_, column) => Math.max(...table.map((line) => (line[column] ?? "").length)));
+  return table
+    .map((line) => line.map((cell, column) => (column === line.length - 1 ? cell : cell.padEnd(widths[column] ?? 0))).join("  ").trimEnd())
+    .join("\n");
+}

@@ -1,0 +1,96 @@
+/** Status API over a real Unix socket; status line and list table; default-route devices. */
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdtemp, rm, stat } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import type { PodStatusRow } from "../bandwidth/status-row.js";
+import { bandwidthManagerLine, formatLimitsTable, type StatusReport } from "./api.js";
+import { fetchLimits, fetchStatus } from "./client.js";
+import { defaultRouteDevicesFrom } from "./devices.js";
+import { startStatusServer } from "./server.js";
+
+const row: PodStatusRow = {
+  podKey: "lab/web/u1", namespace: "lab", name: "web", direction: "egress", requested: "10M", enforcedBitsPerSecond: 10_000_000,
+  identity: 724, state: "enforced", reason: null, since: "2026-01-01T00:00:00.000Z",
+  counters: { packets: 5, bytes: 7000, delayedPackets: 2, horizonDrops: 0, ecnMarks: 0 },
+};
+const status: StatusReport = {
+  bandwidthManager: { enabled: false, reason: "fq qdisc missing", congestionControl: "CUBIC", devices: ["eth0"], line: "BandwidthManager: Disabled (fq qdisc missing)" },
+  nodeName: "node-a", podSource: "pods-dir:/x", datapath: null, ready: true, startedAt: "2026-01-01T00:00:00.000Z", rows: { enforced: 1 },
+};
+
+describe("status line and list table", () => {
+  it("prints the seed's status lines", () => {
+    assert.equal(bandwidthManagerLine({ enabled: true, reason: null, bbr: false, devices: ["eth0"] }), "BandwidthManager: EDT with BPF [CUBIC] [eth0]");
+    assert.equal(bandwidthManagerLine({ enabled: true, reason: null, bbr: true, devices: ["eth0", "eth1"] }), "BandwidthManager: EDT with BPF [BBR] [eth0,eth1]");
+    assert.equal(bandwidthManagerLine({ enabled: false, reason: "disabled by configuration", bbr: false, devices: [] }), "BandwidthManager: Disabled (disabled by configuration)");
+  });
+  it("lists like `cilium bpf bandwidth list`, plus Pod, state and counters", () => {
+    const lines = formatLimitsTable([row, { ...row, direction: "ingress", identity: null, enforcedBitsPerSecond: null, state: "notEnforced", reason: "fq missing", counters: null }]).split("\n");
+    assert.match(lines[0] ?? "", /^IDENTITY\s+DIRECTION\s+PRIO\s+BANDWIDTH \(BitsPerSec\)\s+POD\s+STATE/);
+    assert.match(lines[1] ?? "", /^724\s+Egress\s+0\s+10M\s+lab\/web\s+enforced\s+5\s+7000\s+2\s+0$/);
+    assert.match(lines[2] ?? "", /^-\s+Ingress\s+0\s+10M\s+lab\/web\s+notEnforced.*fq missing$/);
+  });
+});
+
+describe("default-route devices", () => {
+  it("reads dev and multipath nexthops, skips other routes", () => {
+    const out = JSON.stringify([
+      { dst: "default", gateway: "192.0.2.1", dev: "eth0" },
+      { dst: "10.0.0.0/8", dev: "eth9" },
+      { dst: "default", nexthops: [{ dev: "eth1" }, { dev: "eth0" }] },
+    ]);
+    assert.deepEqual(defaultRouteDevicesFrom(out), ["eth0", "eth1"]);
+    assert.deepEqual(defaultRouteDevicesFrom(""), []);
+  });
+});
+
+describe("status API over a Unix socket", () => {
+  let dir: string;
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), `pa-status-${process.pid}-`));
+  });
+  after(async () => rm(dir, { recursive: true, force: true }));
+
+  it("serves status and limits with mode 0600, in a directory it creates", async () => {
+    const socketPath = join(dir, "new-dir", "pacer.sock");
+    const server = await startStatusServer({ socketPath, status: () => status, limits: () => ({ rows: [row] }) });
+    try {
+      assert.equal((await stat(socketPath)).mode & 0o777, 0o600);
+      assert.deepEqual(await fetchStatus(socketPath), status);
+      assert.deepEqual(await fetchLimits(socketPath), { rows: [row] });
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("replaces a stale socket, refuses one in use", async () => {
+    const socketPath = join(dir, "stale.sock");
+    const stale = createServer();
+    await new Promise<void>((resolve) => stale.listen(socketPath, resolve));
+    await assert.rejects(startStatusServer({ socketPath, status: () => status, limits: () => ({ rows: [] }) }), { code: "SOCKET_IN_USE" });
+    await new Promise<void>((resolve) => stale.close(() => resolve()));
+    // A crashed agent: a process that listens and dies by SIGKILL leaves the socket file behind.
+    spawnSync(process.execPath, ["-e", `require("net").createServer().listen(${JSON.stringify(socketPath)}, () => process.kill(process.pid, "SIGKILL"))`]);
+    assert.ok((await stat(socketPath)).isSocket(), "the stale socket file is there");
+    const server = await startStatusServer({ socketPath, status: () => status, limits: () => ({ rows: [] }) });
+    try {
+      assert.equal((await fetchStatus(socketPath)).nodeName, "node-a");
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("says to start `pacer agent` and names the socket when nobody listens", async () => {
+    const socketPath = join(dir, "nobody.sock");
+    await assert.rejects(fetchStatus(socketPath), (error: Error & { code?: string }) => {
+      assert.equal(error.code, "AGENT_UNREACHABLE");
+      assert.match(error.message, /nobody\.sock/);
+      assert.match(error.message, /start it with `pacer agent`/);
+      return true;
+    });
+  });
+});
