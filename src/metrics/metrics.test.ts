@@ -1,0 +1,54 @@
+/** Metric names and values from rows, served over real HTTP on loopback with /healthz and /readyz. */
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import type { PodStatusRow } from "../bandwidth/status-row.js";
+import { createMetrics } from "./metrics.js";
+import { parseListenAddress, startMetricsServer } from "./server.js";
+
+const row: PodStatusRow = {
+  podKey: "lab/web/u1", namespace: "lab", name: "web", direction: "egress", requested: "10M", enforcedBitsPerSecond: 10_000_000,
+  identity: 1, state: "enforced", reason: null, since: "2026-01-01T00:00:00.000Z",
+  counters: { packets: 5, bytes: 7000, delayedPackets: 2, horizonDrops: 1, ecnMarks: 0 },
+};
+
+describe("metrics", () => {
+  it("parses listen addresses", () => {
+    assert.deepEqual(parseListenAddress("127.0.0.1:9090"), { host: "127.0.0.1", port: 9090 });
+    assert.deepEqual(parseListenAddress(":9090"), { host: "", port: 9090 });
+    assert.deepEqual(parseListenAddress("[::1]:0"), { host: "::1", port: 0 });
+    assert.throws(() => parseListenAddress("9090"), { code: "INVALID_METRICS_ADDRESS" });
+  });
+
+  it("serves every contract metric, /healthz and /readyz", async () => {
+    let rows = [row];
+    let ready = false;
+    const metrics = createMetrics(() => rows);
+    metrics.edtAvailable.set(1);
+    metrics.invalidAnnotations.inc({ namespace: "lab", pod: "web", direction: "egress" });
+    metrics.reconcileErrors.inc();
+    const server = await startMetricsServer({ address: "127.0.0.1:0", registry: metrics.registry, ready: () => ready });
+    const base = `http://127.0.0.1:${server.port}`;
+    try {
+      const text = await (await fetch(`${base}/metrics`)).text();
+      const labels = '{namespace="lab",pod="web",direction="egress"}';
+      for (const line of [
+        `pacer_pod_limit_bits_per_second${labels} 10000000`,
+        `pacer_pod_bytes_total${labels} 7000`,
+        `pacer_pod_packets_total${labels} 5`,
+        `pacer_pod_delayed_packets_total${labels} 2`,
+        `pacer_pod_drops_total${labels} 1`,
+        `pacer_invalid_annotations_total${labels} 1`,
+        "pacer_reconcile_errors_total 1",
+        "pacer_edt_available 1",
+      ]) assert.ok(text.includes(line), `metrics include ${line}\n${text}`);
+      rows = [];
+      assert.ok(!(await (await fetch(`${base}/metrics`)).text()).includes("pacer_pod_bytes_total{"), "series of a gone Pod disappear");
+      assert.equal((await fetch(`${base}/healthz`)).status, 200);
+      assert.equal((await fetch(`${base}/readyz`)).status, 503);
+      ready = true;
+      assert.equal((await fetch(`${base}/readyz`)).status, 200);
+    } finally {
+      await server.close();
+    }
+  });
+});

@@ -1,0 +1,67 @@
+/**
+ * pacer's Prometheus metrics, names and help strings in one place. Per-Pod series are read from the
+ * reconciler's rows at scrape time (collect), so a deleted Pod's series disappear with its row.
+ */
+import { Counter, Gauge, Registry } from "prom-client";
+import type { PodStatusRow } from "../bandwidth/status-row.js";
+
+export interface PacerMetrics {
+  registry: Registry;
+  invalidAnnotations: Counter<"namespace" | "pod" | "direction">;
+  reconcileErrors: Counter;
+  edtAvailable: Gauge;
+}
+
+const POD_LABELS = ["namespace", "pod", "direction"] as const;
+
+export function createMetrics(rows: () => PodStatusRow[]): PacerMetrics {
+  const registry = new Registry();
+  const enforced = () => rows().filter((row) => row.counters !== null && row.enforcedBitsPerSecond !== null);
+  const labelsOf = (row: PodStatusRow) => ({ namespace: row.namespace, pod: row.name, direction: row.direction });
+
+  new Gauge({
+    name: "pacer_pod_limit_bits_per_second",
+    help: "Bandwidth limit enforced for the Pod in this direction, in bits per second on the wire.",
+    labelNames: POD_LABELS,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const row of enforced()) this.set(labelsOf(row), row.enforcedBitsPerSecond ?? 0);
+    },
+  });
+  const counterFromRows = (name: string, help: string, pick: (row: PodStatusRow) => number) =>
+    new Counter({
+      name,
+      help,
+      labelNames: POD_LABELS,
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const row of enforced()) this.inc(labelsOf(row), pick(row));
+      },
+    });
+  counterFromRows("pacer_pod_bytes_total", "Bytes that went through the Pod's shaper.", (row) => row.counters?.bytes ?? 0);
+  counterFromRows("pacer_pod_packets_total", "Packets that went through the Pod's shaper.", (row) => row.counters?.packets ?? 0);
+  counterFromRows("pacer_pod_delayed_packets_total", "Packets given a departure time in the future (paced).", (row) => row.counters?.delayedPackets ?? 0);
+  counterFromRows("pacer_pod_drops_total", "Packets dropped because their departure time was beyond the horizon.", (row) => row.counters?.horizonDrops ?? 0);
+
+  return {
+    registry,
+    invalidAnnotations: new Counter({
+      name: "pacer_invalid_annotations_total",
+      help: "Bandwidth annotations found invalid (the last good limit stays enforced).",
+      labelNames: POD_LABELS,
+      registers: [registry],
+    }),
+    reconcileErrors: new Counter({
+      name: "pacer_reconcile_errors_total",
+      help: "Datapath operations that failed during reconcile (retried with backoff).",
+      registers: [registry],
+    }),
+    edtAvailable: new Gauge({
+      name: "pacer_edt_available",
+      help: "1 when EDT pacing is available and enabled on this node, 0 when the bandwidth manager is disabled.",
+      registers: [registry],
+    }),
+  };
+}
