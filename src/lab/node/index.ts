@@ -4,3 +4,7 @@ export type { LabNode, LabNodeOptions, LabPod, ReferenceLimits } from "./node.js
 export { CniRuntime, CniError, CNI_PLUGIN_DIR, firstIPv4, pluginStdin } from "./cni.js";
 export type { CniNetworkList, CniPluginConfig, CniResult, CniAttachment } from "./cni.js";
 export { runTool, startBackground, stopBackground, netnsPath, NETNS_DIR, LabCommandError } from "./exec.js";
+export { ManifestDirectory, seedPod, podObject, EGRESS_BANDWIDTH } from "./manifests.js";
+export type { PodManifest } from "./manifests.js";
+export { startPacerAgent, PacerAgentError } from "./pacer-agent.js";
+export type { PacerAgent, PacerAgentOptions } from "./pacer-agent.js";

@@ -24,7 +24,7 @@ export const GUEST_EXCHANGE_DIR = "/run/pacer-lab";
  * (iptable_nat); see src/lab/node for how the CNI plugins are pointed at it.
  */
 export const DEFAULT_GUEST_MODULES: readonly string[] = [
-  "sch_fq", "sch_ingress", "cls_bpf", "act_mirred", "veth", "bridge", "sch_tbf", "ifb",
+  "sch_fq", "sch_ingress", "cls_bpf", "cls_u32", "act_mirred", "veth", "bridge", "sch_tbf", "ifb",
   "xt_MASQUERADE", "xt_comment",
   "xt_addrtype", "xt_conntrack", "xt_mark", "iptable_nat", "iptable_filter", "tcp_bbr",
 ];

@@ -1,0 +1,75 @@
+/**
+ * One measured TCP stream on the lab node: a sender Pod to a receiver (the outside host or another Pod),
+ * optionally with ping from the sender during the stream, and fq's counters on the sender's eth0 before
+ * and after (DESIGN.md section 6: throughput alone cannot tell pacing from policing).
+ */
+import {
+  readRootFq, runIperf3Client, startIperf3Server, startPing, type Iperf3Summary, type PingSummary,
+} from "../../src/lab/measure/index.js";
+import { stopBackground } from "../../src/lab/node/index.js";
+import type { E2eRow } from "./rows.js";
+
+export interface StreamPlan {
+  /** netns of the limited sender. */
+  senderNetns: string;
+  /** netns and address of the receiver. */
+  receiverNetns: string;
+  receiverIp: string;
+  seconds: number;
+  congestionControl?: string;
+  /** Ping from the sender to the receiver during the stream. */
+  pingDuringStream?: boolean;
+  port?: number;
+  /** Called once the stream runs (e.g. to edit an annotation mid-stream). */
+  whileRunning?: () => Promise<void>;
+}
+
+export interface StreamOutcome {
+  iperf: Iperf3Summary;
+  ping: PingSummary | null;
+  fqThrottled: number | null;
+  horizonDrops: number | null;
+}
+
+let nextPort = 5201;
+
+/** Runs the stream with the sender as the iperf3 client (receiver-side rates come from the server's JSON). */
+export async function measureStream(plan: StreamPlan): Promise<StreamOutcome> {
+  const port = plan.port ?? nextPort++;
+  const fqBefore = await readRootFq(plan.senderNetns, "eth0");
+  const server = await startIperf3Server(plan.receiverNetns, port);
+  try {
+    const pingRun = plan.pingDuringStream === true ? startPing(plan.senderNetns, plan.receiverIp, Math.max(1, plan.seconds - 1)) : null;
+    const stream = runIperf3Client({
+      netns: plan.senderNetns, serverIp: plan.receiverIp, port, seconds: plan.seconds,
+      ...(plan.congestionControl === undefined ? {} : { congestionControl: plan.congestionControl }),
+    });
+    if (plan.whileRunning !== undefined) await plan.whileRunning();
+    const iperf = await stream;
+    const ping = pingRun === null ? null : await pingRun.done;
+    const fqAfter = await readRootFq(plan.senderNetns, "eth0");
+    const delta = (after: number | null | undefined, before: number | null | undefined): number | null =>
+      after === null || after === undefined ? null : after - (before ?? 0);
+    return {
+      iperf, ping,
+      fqThrottled: delta(fqAfter?.throttled, fqBefore?.throttled),
+      horizonDrops: delta(fqAfter?.horizonDrops, fqBefore?.horizonDrops),
+    };
+  } finally {
+    await stopBackground(server);
+  }
+}
+
+/** Copies a stream's numbers into a result row. */
+export function fillRow(row: E2eRow, outcome: StreamOutcome): E2eRow {
+  row.goodputBitsPerSec = outcome.iperf.goodputBitsPerSec;
+  row.maxOneSecondBitsPerSec = outcome.iperf.maxOneSecondBitsPerSec;
+  row.retransmits = outcome.iperf.retransmits;
+  row.cc = outcome.iperf.congestionControl;
+  row.fqThrottled = outcome.fqThrottled;
+  row.horizonDrops = outcome.horizonDrops;
+  row.pingP50Ms = outcome.ping?.p50Ms ?? null;
+  row.pingP99Ms = outcome.ping?.p99Ms ?? null;
+  row.notes.push(`per-second Mbit/s at the receiver: ${outcome.iperf.intervalBitsPerSec.map((bits) => (bits / 1e6).toFixed(1)).join(" ")}`);
+  return row;
+}
