@@ -64,7 +64,7 @@ export const REQUIREMENTS: Record<ProbedFeature, Requirement> = {
     requiredForEdt: false,
     notNeededBecause: "EDT works without it: User-Mode Linux has none and paces exactly",
     option: "CONFIG_BPF_JIT",
-    lacks: "the kernel has no BPF JIT (programs run in the interpreter: slower, still correct)",
+    lacks: "the kernel has no BPF JIT, so programs run in the interpreter",
     enable: "enable it: `sysctl -w net.core.bpf_jit_enable=1`",
   },
   bpffs: {
@@ -134,8 +134,12 @@ export const REQUIREMENTS: Record<ProbedFeature, Requirement> = {
   },
 };
 
-/** The order in which a missing required feature becomes THE reason: the most basic one explains the rest. */
-export const EDT_REASON_ORDER: readonly ProbedFeature[] = ["bpfSyscall", "clsact", "clsBpf", "tcTstamp", "fq"];
+/**
+ * The order in which a missing required feature becomes THE reason: the most basic one explains the rest.
+ * clsact comes first because the bpf() and cls_bpf probes need it (netns-probes.ts); a feature that is
+ * absent still beats one that could not be probed (verdict.ts).
+ */
+export const EDT_REASON_ORDER: readonly ProbedFeature[] = ["clsact", "bpfSyscall", "clsBpf", "tcTstamp", "fq"];
 
 /** What to do about an absent feature, given what the config says about its option. */
 export function adviceFor(requirement: Requirement, state: ConfigState): string {

@@ -69,8 +69,17 @@ describe("EDT verdict", () => {
       report.edt.reason,
       "bpf() syscall missing: the kernel refused to load a trivial BPF program " +
         "(run as root (CAP_BPF + CAP_NET_ADMIN) and check `ulimit -l` on kernels before 5.11); " +
-        "also missing: tc BPF sets skb->tstamp, fq qdisc",
+        "also not OK: tc BPF sets skb->tstamp, fq qdisc",
     );
+  });
+
+  it("prefers a feature the kernel refused over one it could not probe", () => {
+    const report = buildReport({
+      release: "6.1.0",
+      config: null,
+      observations: with_({ bpfSyscall: { state: "unprobed", note: "tc timed out" }, fq: fqUnknown }),
+    });
+    assert.match(report.edt.reason ?? "", /^fq qdisc missing: .*; also not OK: bpf\(\) syscall$/);
   });
 
   it("never reads 'could not probe' as 'missing'", () => {
@@ -84,7 +93,7 @@ describe("EDT verdict", () => {
     });
     assert.equal(
       report.edt.reason,
-      "could not probe clsact qdisc: ip netns add: Operation not permitted (run as root); also missing: cls_bpf tc filter",
+      "could not probe clsact qdisc: ip netns add: Operation not permitted (run as root); also not OK: cls_bpf tc filter",
     );
     assert.equal(check(report, "clsact qdisc").detail, "could not probe: ip netns add: Operation not permitted (run as root)");
   });

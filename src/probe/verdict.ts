@@ -107,9 +107,10 @@ export function buildReport(findings: KernelFindings): ProbeReport {
     ...PROBED_FEATURES.map((feature) => featureCheck(feature, observations[feature], config)),
   ];
   const blocking = EDT_REASON_ORDER.filter((feature) => observations[feature].state !== "present");
-  const [first, ...others] = blocking;
+  const first = blocking.find((feature) => observations[feature].state !== "unprobed") ?? blocking[0];
   if (first === undefined) return { edt: { available: true, reason: null }, checks };
-  const also = others.length === 0 ? "" : `; also missing: ${others.map((feature) => REQUIREMENTS[feature].name).join(", ")}`;
+  const others = blocking.filter((feature) => feature !== first).map((feature) => REQUIREMENTS[feature].name);
+  const also = others.length === 0 ? "" : `; also not OK: ${others.join(", ")}`;
   return { edt: { available: false, reason: `${reasonFor(first, observations[first], config)}${also}` }, checks };
 }
 
