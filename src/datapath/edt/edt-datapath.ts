@@ -1,0 +1,264 @@
+/**
+ * The real Datapath (DESIGN.md section 4): per limited Pod and direction, fq as the root qdisc and one
+ * instance of the EDT program on tc egress — of the Pod's interface inside its namespace (egress) or of the
+ * host-side veth (ingress) — sharing one pinned state map. Adopts pinned state and the state file on open,
+ * never detaching or resetting anything at start, so a limited Pod never runs unlimited across a restart.
+ */
+import { existsSync, mkdirSync } from "node:fs";
+import {
+  BpfMap,
+  decodeEdtState,
+  EDT_DIRECTION_EGRESS,
+  EDT_DIRECTION_INGRESS,
+  EDT_MAX_IDENTITY,
+  EDT_STATE_SIZE,
+  emptyEdtState,
+  encodeEdtKey,
+  encodeEdtState,
+  isBpffs,
+  loadEdtInstance,
+  mountBpffs,
+  pinnedStateMapPath,
+  type EdtDirectionIndex,
+  type FqOptions,
+} from "../../bpf/index.js";
+import {
+  DatapathError,
+  type AppliedLimit,
+  type Datapath,
+  type Direction,
+  type EnsureResult,
+  type LimitSpec,
+  type RepairedPiece,
+} from "../datapath.js";
+import {
+  attachProgram,
+  currentRootQdisc,
+  detachProgram,
+  installFq,
+  programAttached,
+  restoreQdisc,
+  rootIsFq,
+  step,
+} from "./kernel-ops.js";
+import { allocateIdentity, LimitRecords, type LimitRecord } from "./limit-records.js";
+
+export interface EdtDatapathOptions {
+  /** A bpffs directory for pacer's pins (mounted here when it is not a bpffs yet, as Cilium does). */
+  bpffsDir: string;
+  /** Where the state file lives (replaced qdiscs, identities). */
+  stateDir: string;
+  /** Packets further than this in the future are dropped; default 2 s (Cilium's fq horizon). */
+  horizonNs?: bigint | number;
+  /** Ingress only: CE-mark ECT packets departing further than this in the future; default 10 ms. */
+  ingressEcnThresholdNs?: bigint | number;
+  objectPath?: string;
+  /** fq parameters besides the horizon. */
+  fq?: Omit<FqOptions, "horizonNs" | "horizonDrop">;
+}
+
+const DEFAULT_HORIZON_NS = 2_000_000_000n;
+const DEFAULT_INGRESS_ECN_THRESHOLD_NS = 10_000_000n;
+const directionIndex = (direction: Direction): EdtDirectionIndex =>
+  direction === "egress" ? EDT_DIRECTION_EGRESS : EDT_DIRECTION_INGRESS;
+
+function validate(spec: LimitSpec): void {
+  const { bitsPerSecond, attachment, direction } = spec;
+  if (!Number.isSafeInteger(bitsPerSecond) || bitsPerSecond < 1e3 || bitsPerSecond > 1e15) {
+    throw new DatapathError("INVALID_ARGUMENT", `limit ${bitsPerSecond} bit/s: must be an integer in 1k..1P`);
+  }
+  if (direction !== "egress" && direction !== "ingress") {
+    throw new DatapathError("INVALID_ARGUMENT", `direction ${String(direction)}: must be egress or ingress`);
+  }
+  if (!attachment.podKey) throw new DatapathError("INVALID_ARGUMENT", "podKey is empty");
+}
+
+function ensureBpffs(bpffsDir: string): void {
+  mkdirSync(bpffsDir, { recursive: true, mode: 0o700 });
+  if (isBpffs(bpffsDir)) return;
+  step(`mount bpffs at ${bpffsDir} (or mount it yourself: mount -t bpf bpf ${bpffsDir})`, () =>
+    mountBpffs(bpffsDir),
+  );
+}
+
+export async function openEdtDatapath(options: EdtDatapathOptions): Promise<Datapath> {
+  ensureBpffs(options.bpffsDir);
+  const records = new LimitRecords(options.stateDir);
+  const pin = pinnedStateMapPath(options.bpffsDir);
+  if (!existsSync(pin)) {
+    // Identity 0 belongs to no Pod: loading it only creates and pins the shared map.
+    const creator = step("create the EDT state map", () =>
+      loadEdtInstance({
+        pinRoot: options.bpffsDir,
+        identity: 0,
+        direction: EDT_DIRECTION_EGRESS,
+        ...(options.objectPath ? { objectPath: options.objectPath } : {}),
+      }),
+    );
+    creator.object.close();
+  }
+  const map = step(`open pinned map ${pin}`, () => BpfMap.openPinned(pin));
+  if (map.valueSize !== EDT_STATE_SIZE) {
+    map.close();
+    throw new DatapathError(
+      "KERNEL_REFUSED",
+      `pinned map ${pin} has ${map.valueSize}-byte values, this pacer uses ${EDT_STATE_SIZE}: ` +
+        "an incompatible pacer left it; remove the pin after removing that pacer's limits",
+    );
+  }
+  return new EdtDatapath(options, records, map);
+}
+
+class EdtDatapath implements Datapath {
+  readonly kind = "edt";
+  private readonly horizonNs: bigint;
+  private readonly ingressEcnThresholdNs: bigint;
+
+  constructor(
+    private readonly options: EdtDatapathOptions,
+    private readonly records: LimitRecords,
+    private map: BpfMap | undefined,
+  ) {
+    this.horizonNs = BigInt(options.horizonNs ?? DEFAULT_HORIZON_NS);
+    this.ingressEcnThresholdNs = BigInt(options.ingressEcnThresholdNs ?? DEFAULT_INGRESS_ECN_THRESHOLD_NS);
+  }
+
+  async ensureLimit(spec: LimitSpec): Promise<EnsureResult> {
+    validate(spec);
+    const { attachment, direction } = spec;
+    const map = this.liveMap();
+    const netnsPath = direction === "egress" ? attachment.netnsPath : null;
+    const interfaceName = direction === "egress" ? attachment.podInterface : attachment.hostInterface;
+    if (!interfaceName) {
+      throw new DatapathError("NOT_FOUND", `ingress limit for ${attachment.podKey}: its host-side veth is not known yet`);
+    }
+    if (direction === "ingress" && !existsSync(attachment.netnsPath)) {
+      throw new DatapathError("NOT_FOUND", `ingress limit for ${attachment.podKey}: ${attachment.netnsPath} does not exist`);
+    }
+    const known = this.records.find(attachment.podKey, direction);
+    const moved = known && (known.netnsPath !== netnsPath || known.interfaceName !== interfaceName);
+    if (moved) await this.removeLimit(attachment.podKey, direction); // same Pod key, new sandbox
+    const previous = moved ? undefined : known;
+    const fqPresent = rootIsFq(netnsPath, interfaceName); // also: NOT_FOUND for a missing netns/interface
+    const record: LimitRecord = previous ?? {
+      podKey: attachment.podKey,
+      direction,
+      identity: allocateIdentity(this.records.all(), attachment.podKey, EDT_MAX_IDENTITY),
+      podNetnsPath: attachment.netnsPath,
+      netnsPath,
+      interfaceName,
+      replacedQdisc: currentRootQdisc(netnsPath, interfaceName),
+      createdClsact: false,
+      programId: 0,
+    };
+    // Written before touching the kernel: a crash from here on still knows what to restore.
+    if (!previous) this.records.put(record);
+
+    try {
+      return this.apply(map, spec, record, previous, fqPresent);
+    } catch (error) {
+      // A new limit that failed half-way is taken out again: nothing half-installed stays behind.
+      if (!previous) await this.removeLimit(attachment.podKey, direction).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  private apply(
+    map: BpfMap,
+    spec: LimitSpec,
+    record: LimitRecord,
+    previous: LimitRecord | undefined,
+    fqPresent: boolean,
+  ): EnsureResult {
+    const { netnsPath, interfaceName, direction } = record;
+    const repaired: RepairedPiece[] = [];
+    this.writeRate(map, record, BigInt(spec.bitsPerSecond), previous === undefined);
+    if (!fqPresent) {
+      installFq(netnsPath, interfaceName, {
+        ...this.options.fq,
+        horizonNs: this.horizonNs,
+        horizonDrop: true,
+      });
+      if (previous) repaired.push("qdisc");
+    }
+    if (!previous || !programAttached(record)) {
+      const attached = attachProgram(record, {
+        pinRoot: this.options.bpffsDir,
+        direction: directionIndex(direction),
+        ...(this.options.objectPath ? { objectPath: this.options.objectPath } : {}),
+      });
+      if (previous) repaired.push("program");
+      this.records.put({
+        ...record,
+        programId: attached.programId,
+        createdClsact: record.createdClsact || attached.createdClsact,
+      });
+    }
+    return { identity: record.identity, repaired };
+  }
+
+  async removeLimit(podKey: string, direction: Direction): Promise<void> {
+    const record = this.records.find(podKey, direction);
+    if (!record) return;
+    const map = this.liveMap();
+    try {
+      detachProgram(record);
+      restoreQdisc(record);
+    } catch (error) {
+      // The Pod's namespace or veth is gone: so is everything pacer put there.
+      if (!(error instanceof DatapathError && error.code === "NOT_FOUND")) throw error;
+    }
+    map.update(encodeEdtKey(record.identity, directionIndex(direction)), encodeEdtState(emptyEdtState()));
+    this.records.remove(podKey, direction);
+  }
+
+  async listLimits(): Promise<AppliedLimit[]> {
+    const map = this.liveMap();
+    const limits: AppliedLimit[] = [];
+    for (const record of this.records.all()) {
+      const value = map.lookup(encodeEdtKey(record.identity, directionIndex(record.direction)));
+      if (!value) continue;
+      const state = decodeEdtState(value);
+      if (state.bitsPerSecond === 0n) continue;
+      limits.push({
+        podKey: record.podKey,
+        direction: record.direction,
+        identity: record.identity,
+        bitsPerSecond: Number(state.bitsPerSecond),
+        netnsPath: record.podNetnsPath,
+        interfaceName: record.interfaceName,
+        counters: {
+          packets: Number(state.packets),
+          bytes: Number(state.bytes),
+          delayedPackets: Number(state.delayedPackets),
+          horizonDrops: Number(state.horizonDrops),
+          ecnMarks: Number(state.ecnMarks),
+        },
+      });
+    }
+    return limits;
+  }
+
+  async close(): Promise<void> {
+    this.map?.close();
+    this.map = undefined;
+  }
+
+  /** Rate, horizon and ECN threshold; counters and t_last are kept unless this is a new limit. */
+  private writeRate(map: BpfMap, record: LimitRecord, bitsPerSecond: bigint, fresh: boolean): void {
+    const key = encodeEdtKey(record.identity, directionIndex(record.direction));
+    const current = fresh ? emptyEdtState() : decodeEdtState(map.lookup(key) ?? encodeEdtState(emptyEdtState()));
+    const next = {
+      ...current,
+      bitsPerSecond,
+      horizonNs: this.horizonNs,
+      ecnThresholdNs: record.direction === "ingress" ? this.ingressEcnThresholdNs : 0n,
+    };
+    step(`set the rate of identity ${record.identity}`, () => map.update(key, encodeEdtState(next)));
+  }
+
+  private liveMap(): BpfMap {
+    if (!this.map) throw new DatapathError("INVALID_ARGUMENT", "the EDT datapath is closed");
+    return this.map;
+  }
+}
