@@ -45,7 +45,8 @@ export async function startApiServerDouble(options: { log?: (line: string) => vo
         apiVersion: "v1",
         kind: "Config",
         "current-context": "apiserver-test-double",
-        clusters: [{ name: "apiserver-test-double", cluster: { server: http.url } }],
+        // client-node refuses plain http unless TLS verification is off (there is no TLS to verify here)
+        clusters: [{ name: "apiserver-test-double", cluster: { server: http.url, "insecure-skip-tls-verify": true } }],
         users: [{ name: "apiserver-test-double", user: { token: "test-double-token" } }],
         contexts: [
           { name: "apiserver-test-double", context: { cluster: "apiserver-test-double", user: "apiserver-test-double" } },

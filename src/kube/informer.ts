@@ -1,0 +1,217 @@
+/**
+ * The Kubernetes Pod source: this node's Pods (fieldSelector spec.nodeName=<node>) through a
+ * @kubernetes/client-node 1.3.0 informer, turned into the PodSource protocol (src/kube/pod.ts): one "sync"
+ * with the full list, then "upsert"/"delete".
+ *
+ * What client-node's ListWatch (dist/cache.js, dist/watch.js) does by itself, and the gaps filled here:
+ * - a watch the server closes cleanly → re-watch from the last resourceVersion (itself);
+ * - 410 Gone, as an HTTP status or as an ERROR watch event → relist, and Pods missing from the new list get
+ *   delete callbacks (itself);
+ * - any other error (connection refused, 5xx, a connection dropped mid-stream, a failed list) → it emits
+ *   "error" and STOPS for good. Gap: we restart it with capped exponential backoff and jitter, resuming from
+ *   the last resourceVersion (a stale one gets 410 → relist);
+ * - makeInformer() passes no fieldSelector to the watch (only to our list function), so other nodes' Pods
+ *   would arrive through the watch. Gap: we build the ListWatch ourselves with the fieldSelector;
+ * - watches have no server-side timeout and no liveness check, so a half-open TCP connection would hang
+ *   forever. Gap: we ask for timeoutSeconds (5–10 min, as client-go's reflector does) and abort a watch that
+ *   outlives it by a minute;
+ * - a Pod deleted and recreated under the same name while we were not watching comes back as an "update"
+ *   with a new uid. Gap: we emit a delete of the old uid first (podKeyOf includes the uid);
+ * - callback exceptions are swallowed by its line parser. Gap: we catch and log them ourselves.
+ */
+import { CoreV1Api, KubeConfig, ListWatch, Watch, type V1Pod } from "@kubernetes/client-node";
+import type { PodEvent, PodInfo, PodSource } from "./pod.js";
+
+export interface InformerPodSourceOptions {
+  /** Path of a kubeconfig; "" or undefined: in-cluster config inside a Pod, else the default loading rules. */
+  kubeconfig?: string;
+  nodeName: string;
+  log?: (line: string) => void;
+  /** Restart backoff after API errors (defaults: 500 ms doubling to 30 s). */
+  backoff?: { initialMilliseconds?: number; maxMilliseconds?: number };
+}
+
+/**
+ * Loads client configuration: an explicit kubeconfig path wins (as with kubectl --kubeconfig), then the
+ * in-cluster service account when running in a Pod (KUBERNETES_SERVICE_HOST), then the default loading
+ * rules ($KUBECONFIG, ~/.kube/config).
+ */
+export function loadKubeConfig(kubeconfig?: string): KubeConfig {
+  const config = new KubeConfig();
+  if (kubeconfig !== undefined && kubeconfig !== "") config.loadFromFile(kubeconfig);
+  else if (process.env.KUBERNETES_SERVICE_HOST) config.loadFromCluster();
+  else config.loadFromDefault();
+  return config;
+}
+
+/** V1Pod (typed from a list, or plain JSON from a watch: same field names) → PodInfo. */
+export function podInfoFromV1Pod(pod: V1Pod): PodInfo {
+  const podIPs: string[] = [];
+  for (const ip of [pod.status?.podIP, ...(pod.status?.podIPs ?? []).map((entry) => entry.ip)]) {
+    if (ip && !podIPs.includes(ip)) podIPs.push(ip);
+  }
+  return {
+    uid: pod.metadata?.uid ?? "",
+    namespace: pod.metadata?.namespace ?? "",
+    name: pod.metadata?.name ?? "",
+    nodeName: pod.spec?.nodeName,
+    annotations: { ...(pod.metadata?.annotations ?? {}) },
+    podIPs,
+    hostNetwork: pod.spec?.hostNetwork === true,
+    resourceVersion: pod.metadata?.resourceVersion,
+  };
+}
+
+/** Why an API error happened, in one line ("HTTP-Code: 503 ..." bodies are long). */
+export function describeApiError(error: unknown): string {
+  if (typeof error !== "object" || error === null) return String(error);
+  const { code, statusCode, message, body } = error as {
+    code?: unknown;
+    statusCode?: unknown;
+    message?: unknown;
+    body?: unknown;
+  };
+  const status = typeof statusCode === "number" ? statusCode : typeof code === "number" ? code : undefined;
+  const bodyMessage =
+    typeof body === "object" && body !== null ? (body as { message?: unknown }).message : typeof body === "string" ? body : undefined;
+  const text = typeof bodyMessage === "string" ? bodyMessage : typeof message === "string" ? message.split("\n")[0] : "";
+  return status !== undefined ? `HTTP ${status}: ${text}` : `${typeof code === "string" ? `${code}: ` : ""}${text}`;
+}
+
+const podsPath = "/api/v1/pods";
+const randomBetween = (low: number, high: number): number => low + Math.random() * (high - low);
+
+/** A Watch that tells us before each watch request (the list, if any, has been applied by then). */
+class ObservedWatch extends Watch {
+  private watchdog: NodeJS.Timeout | undefined;
+
+  constructor(
+    config: KubeConfig,
+    private readonly beforeWatch: () => boolean,
+  ) {
+    super(config);
+  }
+
+  override async watch(
+    path: string,
+    queryParams: Record<string, string | number | boolean | undefined>,
+    callback: (phase: string, apiObj: unknown, watchObj?: unknown) => void,
+    done: (err: unknown) => void,
+  ): Promise<AbortController> {
+    this.clearWatchdog();
+    if (!this.beforeWatch()) return new AbortController(); // stopped while listing: do not connect
+    const timeoutSeconds = Math.round(randomBetween(300, 600));
+    const controller = await super.watch(path, { ...queryParams, timeoutSeconds }, callback, done);
+    this.watchdog = setTimeout(() => controller.abort(), (timeoutSeconds + 60) * 1000);
+    this.watchdog.unref();
+    return controller;
+  }
+
+  clearWatchdog(): void {
+    if (this.watchdog) clearTimeout(this.watchdog);
+    this.watchdog = undefined;
+  }
+}
+
+export function createInformerPodSource(options: InformerPodSourceOptions): PodSource {
+  const log = options.log ?? ((line: string) => console.error(line));
+  const initialBackoff = options.backoff?.initialMilliseconds ?? 500;
+  const maxBackoff = options.backoff?.maxMilliseconds ?? 30_000;
+  const fieldSelector = `spec.nodeName=${options.nodeName}`;
+
+  /** Pods by namespace/name, as last delivered (the informer's cache is keyed the same way). */
+  const known = new Map<string, PodInfo>();
+  let onEvent: (event: PodEvent) => void = () => {};
+  let synced = false;
+  let stopped = true;
+  let failures = 0;
+  let restartTimer: NodeJS.Timeout | undefined;
+  let informer: ListWatch<V1Pod> | undefined;
+  let watch: ObservedWatch | undefined;
+  let resolveSynced: () => void = () => {};
+
+  const deliver = (event: PodEvent): void => {
+    if (!synced) return; // before the first sync the cache is only filled; "sync" carries it
+    try {
+      onEvent(event);
+    } catch (error) {
+      log(`pacer informer: handle ${event.type} event: ${String(error)}`);
+    }
+  };
+
+  const nameKey = (pod: PodInfo): string => `${pod.namespace}/${pod.name}`;
+
+  const onUpsert = (object: V1Pod): void => {
+    const pod = podInfoFromV1Pod(object);
+    const previous = known.get(nameKey(pod));
+    if (previous && previous.uid !== pod.uid) deliver({ type: "delete", pod: previous });
+    known.set(nameKey(pod), pod);
+    deliver({ type: "upsert", pod });
+  };
+
+  const onDelete = (object: V1Pod): void => {
+    const pod = podInfoFromV1Pod(object);
+    const previous = known.get(nameKey(pod));
+    if (previous && previous.uid !== pod.uid) {
+      // a delete for an older incarnation than the one we know: the newer one stays
+      return;
+    }
+    known.delete(nameKey(pod));
+    deliver({ type: "delete", pod: previous ?? pod });
+  };
+
+  const beforeWatch = (): boolean => {
+    if (stopped) return false;
+    failures = 0; // a list succeeded or a watch is resuming: the API server answers
+    if (!synced) {
+      synced = true;
+      deliver({ type: "sync", pods: [...known.values()] });
+      resolveSynced();
+    }
+    return true;
+  };
+
+  const scheduleRestart = (error: unknown): void => {
+    if (stopped || restartTimer) return;
+    failures += 1;
+    const ceiling = Math.min(maxBackoff, initialBackoff * 2 ** (failures - 1));
+    const delay = Math.round(randomBetween(ceiling / 2, ceiling));
+    log(`pacer informer: list/watch pods on node ${options.nodeName}: ${describeApiError(error)}; retry in ${delay} ms`);
+    restartTimer = setTimeout(() => {
+      restartTimer = undefined;
+      if (stopped || !informer) return;
+      informer.start().catch(scheduleRestart);
+    }, delay);
+  };
+
+  return {
+    async start(handler) {
+      onEvent = handler;
+      stopped = false;
+      const config = loadKubeConfig(options.kubeconfig);
+      const api = config.makeApiClient(CoreV1Api);
+      watch = new ObservedWatch(config, beforeWatch);
+      const list = async () => {
+        const pods = await api.listPodForAllNamespaces({ fieldSelector });
+        // ListWatch keys its cache by namespace/name and passes these objects to our callbacks
+        return pods as typeof pods & { items: V1Pod[] };
+      };
+      informer = new ListWatch<V1Pod>(podsPath, watch, list, false, undefined, fieldSelector);
+      informer.on("add", onUpsert);
+      informer.on("update", onUpsert);
+      informer.on("delete", onDelete);
+      informer.on("error", scheduleRestart);
+      const syncedPromise = new Promise<void>((resolve) => (resolveSynced = resolve));
+      informer.start().catch(scheduleRestart);
+      await syncedPromise;
+    },
+    async stop() {
+      stopped = true;
+      if (restartTimer) clearTimeout(restartTimer);
+      restartTimer = undefined;
+      watch?.clearWatchdog();
+      await informer?.stop();
+      resolveSynced(); // a start() still waiting for the first sync returns
+    },
+  };
+}
