@@ -1,8 +1,9 @@
 /**
- * The tc probes, in a THROWAWAY network namespace (`pp-<pid>-probe<n>`) with a veth pair of its own: the host's
+ * The tc probes, in a THROWAWAY network namespace (`pp-<pid>-probe<n>-<random>`) with a veth pair of its own: the host's
  * interfaces are never touched. The namespace (and with it every link, qdisc and program) is removed in
  * `finally`, also when a probe fails. iproute2's `ip`/`tc` do the work; about ten milliseconds on the host.
  */
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -27,7 +28,9 @@ const everyFeature = (observation: Observation): TcObservations => ({
 const needsRoot = (stderr: string): string => (/Operation not permitted|Permission denied/.test(stderr) ? " (run as root)" : "");
 
 export async function probeTcFeatures(): Promise<TcObservations> {
-  const namespace = `pp-${process.pid}-probe${probeSequence++}`;
+  // pid + sequence is unique on this host; the random part keeps an agent in a container (its own pid
+  // namespace, the host's /run/netns) from colliding with a `pacer check` on the host.
+  const namespace = `pp-${process.pid}-probe${probeSequence++}-${randomBytes(2).toString("hex")}`;
   const created = await runCommand("ip", ["netns", "add", namespace]);
   if (created.code !== 0) {
     const why = created.failure ?? `ip netns add: ${lastLine(created.stderr)}${needsRoot(created.stderr)}`;
@@ -73,7 +76,8 @@ async function probeInNamespace(namespace: string, objectPath: string): Promise<
     ),
     // bpf(): 3.18 (commit 99c55f7d47c0 "bpf: introduce BPF syscall and maps"); writing skb->tstamp from tc:
     // 5.0 (commit f11216b24219 "bpf: add skb->tstamp r/w access from tc clsact and cg skb progs"); the seed
-    // asks for 5.1, where fq and the tc path agree on the monotonic clock. direct-action: 4.4 (commit 045efa82ff56).
+    // (Cilium's bandwidth manager) asks for 5.1. fq's EDT clock is CLOCK_MONOTONIC since 4.20 (commit
+    // fb420d5d91c1 "tcp/fq: move back to CLOCK_MONOTONIC"). direct-action: 4.4 (commit 045efa82ff56).
     tc("filter", "add", "dev", device, "egress", "bpf", "da", "obj", objectPath, "sec", PROBE_SECTION).then(classifyBpfLoad),
   ]);
   return { clsact, clsBpf, ...bpfLoad, fq: await fqProbe };
