@@ -121,6 +121,10 @@ export class Reconciler {
     const row = { pod, requested: requested.requested, direction, applied };
 
     if (this.disabledReason !== null) {
+      // A bad value is still reported (Event, metric) so it is fixed before the manager is enabled.
+      if (requested.problem !== null) {
+        this.reportInvalid(pod, rowKey, direction, requested.requested, invalidBandwidthMessage(direction, requested.requested, requested.problem, null));
+      }
       if (applied) await this.remove(podKey, direction, "bandwidth manager disabled");
       return this.book.set(row, "notEnforced", this.disabledReason, null);
     }

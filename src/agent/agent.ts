@@ -1,0 +1,164 @@
+/**
+ * The composition root: config → probe → datapath → reconciler + loop → status API, metrics → Pod source.
+ * Start order makes the status API answer before Pods arrive; stop order is the reverse, and stopping
+ * leaves every limit enforced in the kernel (pinned) for the next agent to adopt.
+ *
+ * Everything from outside can be injected (tests, the 1,000-Pod benchmark, the e2e harness):
+ *   startAgent(config, { podSource, events, datapath: new FakeDatapath(kernel), probe: async () => ... })
+ */
+import type { PodStatusRow } from "../bandwidth/status-row.js";
+import { ReconcileLoop } from "../bandwidth/loop.js";
+import { Reconciler } from "../bandwidth/reconciler.js";
+import type { AgentConfig } from "../config/config.js";
+import type { Datapath } from "../datapath/datapath.js";
+import type { EventSink } from "../kube/events.js";
+import { createLogEventSink } from "../kube/log-events.js";
+import type { PodSource } from "../kube/pod.js";
+import { createPodsDirSource } from "../kube/pods-dir.js";
+import { createMetrics } from "../metrics/metrics.js";
+import { startMetricsServer, type MetricsServer } from "../metrics/server.js";
+import { IpRouteInspector } from "../netns/inspector.js";
+import { IpNetnsResolver } from "../netns/ip-resolver.js";
+import type { NetnsResolver } from "../netns/resolver.js";
+import { bandwidthManagerLine, type StatusReport } from "../status/api.js";
+import { defaultRouteDevices } from "../status/devices.js";
+import { startStatusServer, type StatusServer } from "../status/server.js";
+import { withBbr } from "./bbr.js";
+import { defaultProbe, openEdt, openInformer, openKubernetesEvents, type EdtProbe } from "./seams.js";
+
+export interface AgentOverrides {
+  podSource?: PodSource;
+  events?: EventSink;
+  /** A datapath to use instead of the EDT one (the fake); null: none. */
+  datapath?: Datapath | null;
+  probe?: EdtProbe;
+  resolver?: NetnsResolver;
+  /** The node's uplink devices when config.devices is empty (default: the default routes' devices). */
+  devices?: () => Promise<string[]>;
+  log?: (line: string) => void;
+}
+
+export interface RunningAgent {
+  status(): StatusReport;
+  rows(): PodStatusRow[];
+  /** Resolves when the reconcile loop has nothing queued (tests). */
+  idle(): Promise<void>;
+  /** Run a drift-checking pass now (tests; the loop runs one every resyncInterval). */
+  resync(): Promise<void>;
+  metricsPort: number | null;
+  stop(): Promise<void>;
+}
+
+export const DISABLED_BY_CONFIGURATION = "disabled by configuration";
+
+export async function startAgent(config: AgentConfig, overrides: AgentOverrides = {}): Promise<RunningAgent> {
+  const log = overrides.log ?? ((line: string) => console.log(`${new Date().toISOString()} ${line}`));
+  const startedAt = new Date().toISOString();
+  const kubeOptions = { kubeconfig: config.kubeconfig, nodeName: config.nodeName, log };
+  const events =
+    overrides.events ?? (config.podsDir ? null : await openKubernetesEvents(kubeOptions)) ?? createLogEventSink(log);
+
+  const verdict = await (overrides.probe ?? defaultProbe)();
+  let disabledReason = config.enabled ? (verdict.edt.available ? null : (verdict.edt.reason ?? "EDT is unavailable")) : DISABLED_BY_CONFIGURATION;
+
+  // The EDT datapath is opened when it can enforce, or when disabled by configuration on a kernel that can
+  // (to remove what an earlier run enforced). On a kernel without EDT nothing can have been enforced.
+  let datapath: Datapath | null = null;
+  if (overrides.datapath !== undefined) datapath = overrides.datapath;
+  else if (verdict.edt.available) {
+    try {
+      datapath = await openEdt({ bpffsDir: config.bpffsDir, stateDir: config.stateDir, horizonNs: config.horizonMs * 1e6 });
+    } catch (error) {
+      disabledReason ??= `open the EDT datapath: ${(error as Error).message}`;
+      log(`datapath: ${disabledReason}`);
+    }
+  }
+  if (datapath && config.bbr && disabledReason === null) datapath = withBbr(datapath, log);
+  log(disabledReason === null ? `bandwidth manager: enabled (datapath ${datapath?.kind})` : `bandwidth manager: disabled (${disabledReason})`);
+
+  const devices = config.devices.length > 0 ? config.devices : await (overrides.devices ?? defaultRouteDevices)();
+  let reconciler: Reconciler | null = null;
+  const rows = (): PodStatusRow[] => reconciler?.rows() ?? [];
+  const metrics = createMetrics(rows);
+  metrics.edtAvailable.set(disabledReason === null ? 1 : 0);
+
+  reconciler = new Reconciler({
+    datapath,
+    resolver: overrides.resolver ?? new IpNetnsResolver({ netnsDir: config.netnsDir, inspector: new IpRouteInspector(), log }),
+    events,
+    log,
+    maxBackoffMs: config.resyncIntervalMs,
+    observer: {
+      invalidAnnotation: (pod, direction) => metrics.invalidAnnotations.inc({ namespace: pod.namespace, pod: pod.name, direction }),
+      reconcileError: () => metrics.reconcileErrors.inc(),
+    },
+  });
+  reconciler.setDisabled(disabledReason);
+  const loop = new ReconcileLoop(reconciler, { resyncIntervalMs: config.resyncIntervalMs, log });
+  const ready = () => (reconciler?.isSynced ?? false) && loop.passes > 0;
+
+  const status = (): StatusReport => {
+    const counts: Record<string, number> = {};
+    for (const row of rows()) counts[row.state] = (counts[row.state] ?? 0) + 1;
+    const enabled = disabledReason === null;
+    return {
+      bandwidthManager: {
+        enabled,
+        reason: disabledReason,
+        congestionControl: config.bbr ? "BBR" : "CUBIC",
+        devices,
+        line: bandwidthManagerLine({ enabled, reason: disabledReason, bbr: config.bbr, devices }),
+      },
+      nodeName: config.nodeName,
+      podSource: config.podsDir ? `pods-dir:${config.podsDir}` : overrides.podSource ? "injected" : "kubernetes",
+      datapath: datapath?.kind ?? null,
+      ready: ready(),
+      startedAt,
+      rows: counts,
+    };
+  };
+
+  const cleanups: Array<() => Promise<void>> = [];
+  const stop = async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch((error: unknown) => log(`stop: ${(error as Error).message}`));
+  };
+  try {
+    if (datapath) {
+      const opened = datapath;
+      cleanups.push(() => opened.close());
+    }
+    cleanups.push(() => loop.stop());
+    const statusServer: StatusServer = await startStatusServer({ socketPath: config.socketPath, status, limits: () => ({ rows: rows() }) });
+    cleanups.push(() => statusServer.close());
+    log(`status API on ${config.socketPath}`);
+    let metricsServer: MetricsServer | null = null;
+    if (config.metricsAddress !== "") {
+      metricsServer = await startMetricsServer({ address: config.metricsAddress, registry: metrics.registry, ready });
+      const started = metricsServer;
+      cleanups.push(() => started.close());
+      log(`metrics on ${config.metricsAddress} (/metrics, /healthz, /readyz)`);
+    }
+    const podSource =
+      overrides.podSource ??
+      (config.podsDir ? createPodsDirSource({ dir: config.podsDir, nodeName: config.nodeName, log }) : await openInformer(kubeOptions));
+    cleanups.push(() => podSource.stop());
+    await podSource.start((event) => {
+      reconciler?.applyEvent(event);
+      void loop.trigger();
+    });
+    log(`Pods: ${config.podsDir ? `watching ${config.podsDir}` : "Kubernetes"} (node ${config.nodeName}), first sync received`);
+    loop.start();
+    await loop.trigger();
+    return {
+      status,
+      rows,
+      idle: () => loop.idle(),
+      resync: () => loop.trigger({ verifyAll: true }),
+      metricsPort: metricsServer?.port ?? null,
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
