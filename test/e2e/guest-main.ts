@@ -11,20 +11,21 @@ import { parseArgs } from "node:util";
 import { buildNode } from "../../src/lab/node/index.js";
 import { referencePlugin, unlimitedPacerOff, type ScenarioContext } from "./baseline-scenarios.js";
 import { pacerScenarios } from "./pacer-scenarios.js";
+import { isProgramEntry } from "./entry.js";
 import type { E2eRow } from "./rows.js";
 
-const { values } = parseArgs({
-  options: {
-    seconds: { type: "string", default: "10" },
-    out: { type: "string" },
-    reduced: { type: "boolean", default: false },
-    repo: { type: "string", default: process.cwd() },
-  },
-});
 
 const log = (line: string) => console.log(`[e2e ${new Date().toISOString().slice(11, 23)}] ${line}`);
 
 async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      seconds: { type: "string", default: "10" },
+      out: { type: "string" },
+      reduced: { type: "boolean", default: false },
+      repo: { type: "string", default: process.cwd() },
+    },
+  });
   const seconds = Number.parseInt(values.seconds ?? "10", 10);
   const prefix = `pl-${process.pid}`;
   const started = performance.now();
@@ -50,7 +51,9 @@ async function main(): Promise<number> {
 
 const fmt = (bits: number | null): string => (bits === null ? "-" : (bits / 1e6).toFixed(2));
 
-main().then((code) => { process.exitCode = code; }, (error: unknown) => {
-  console.error(error);
-  process.exitCode = 1;
-});
+if (isProgramEntry(import.meta.url)) {
+  main().then((code) => { process.exitCode = code; }, (error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
+  });
+}

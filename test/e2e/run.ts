@@ -10,6 +10,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { runInTestKernel } from "../../src/lab/test-kernel/index.js";
+import { isProgramEntry } from "./entry.js";
 import { judge, toMarkdown, type E2eRow, type Verdict } from "./rows.js";
 
 export const REPO_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
@@ -55,7 +56,7 @@ async function main(): Promise<number> {
   return failed.length === 0 && run.guestExitCode === 0 ? 0 : 1;
 }
 
-if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+if (isProgramEntry(import.meta.url)) {
   main().then((code) => { process.exitCode = code; }, (error: unknown) => {
     console.error(error);
     process.exitCode = 1;
