@@ -69,6 +69,11 @@ export class EventStore {
     return structuredClone(next);
   }
 
+  /** Removes an Event as its TTL would (a later PATCH gets 404). */
+  expire(namespace: string, name: string): boolean {
+    return this.events.delete(`${namespace}/${name}`);
+  }
+
   private nextVersion(): string {
     this.resourceVersion += 1;
     return String(this.resourceVersion);

@@ -1,0 +1,235 @@
+/**
+ * The Kubernetes EventSink: core/v1 Events on the Pod (involvedObject with uid, source.component "pacer"),
+ * written the way kubelet's event recorder does (k8s.io/client-go/tools/record):
+ * - the first occurrence of (Pod uid, type, reason, message) is POSTed as a new Event named
+ *   `<pod>.<hex nanoseconds>` with count 1;
+ * - repeats PATCH that Event's count and lastTimestamp instead of creating new ones (a 404 — the Event
+ *   expired, default TTL 1 h — creates a new one);
+ * - emit() never blocks and never throws: writes run in the background, errors are logged;
+ * - writes are rate-limited by one token bucket (default burst 50, 10 per second — kubelet's defaults are
+ *   eventRecordQPS 50 / eventBurst 100). Repeats that arrive while a key waits for a token or is being
+ *   written coalesce into one write carrying the latest count, so counts stay exact under the limit.
+ */
+import { CoreV1Api, type CoreV1Event, type KubeConfig } from "@kubernetes/client-node";
+import type { EventSink, EventType } from "./events.js";
+import type { PodInfo } from "./pod.js";
+import { describeApiError, loadKubeConfig } from "./informer.js";
+
+export interface KubernetesEventSinkOptions {
+  /** Path of a kubeconfig ("" / undefined: in-cluster, else default loading rules), or a loaded config. */
+  kubeconfig?: string | KubeConfig;
+  /** source.host and reportingInstance of every Event. */
+  nodeName: string;
+  log?: (line: string) => void;
+  rateLimit?: { burst?: number; perSecond?: number };
+  /** At most this many (Pod, type, reason, message) keys are remembered for aggregation (oldest idle evicted). */
+  maxTrackedKeys?: number;
+}
+
+/** A token bucket: `take()` returns 0 when a token was taken, else the milliseconds until one is available. */
+export class TokenBucket {
+  private tokens: number;
+  private updatedAt: number;
+
+  constructor(
+    private readonly burst: number,
+    private readonly perSecond: number,
+    private readonly now: () => number = () => performance.now(),
+  ) {
+    this.tokens = burst;
+    this.updatedAt = now();
+  }
+
+  take(): number {
+    const now = this.now();
+    this.tokens = Math.min(this.burst, this.tokens + ((now - this.updatedAt) * this.perSecond) / 1000);
+    this.updatedAt = now;
+    if (this.tokens >= 1) {
+      this.tokens -= 1;
+      return 0;
+    }
+    return Math.ceil(((1 - this.tokens) * 1000) / this.perSecond);
+  }
+}
+
+interface TrackedEvent {
+  pod: PodInfo;
+  type: EventType;
+  reason: string;
+  message: string;
+  /** Name of the Event on the server, once created. */
+  eventName: string | undefined;
+  count: number;
+  sentCount: number;
+  firstTimestamp: Date;
+  lastTimestamp: Date;
+  inFlight: boolean;
+}
+
+/** metav1.Time is RFC 3339 with second precision. */
+const rfc3339 = (time: Date): string => time.toISOString().replace(/\.\d{3}Z$/, "Z");
+
+export class KubernetesEventSink implements EventSink {
+  private readonly api: CoreV1Api;
+  private readonly log: (line: string) => void;
+  private readonly bucket: TokenBucket;
+  private readonly maxTrackedKeys: number;
+  private readonly tracked = new Map<string, TrackedEvent>();
+  /** Keys with unsent occurrences, not in flight, in arrival order. */
+  private readonly pending = new Set<string>();
+  private drainTimer: NodeJS.Timeout | undefined;
+  private inFlight = 0;
+  private nameSequence = 0;
+  private dropped = 0;
+  private closed = false;
+  private idleWaiters: Array<() => void> = [];
+
+  constructor(private readonly options: KubernetesEventSinkOptions) {
+    const config =
+      typeof options.kubeconfig === "object" ? options.kubeconfig : loadKubeConfig(options.kubeconfig);
+    this.api = config.makeApiClient(CoreV1Api);
+    this.log = options.log ?? ((line: string) => console.error(line));
+    this.bucket = new TokenBucket(options.rateLimit?.burst ?? 50, options.rateLimit?.perSecond ?? 10);
+    this.maxTrackedKeys = options.maxTrackedKeys ?? 4096;
+  }
+
+  emit(pod: PodInfo, type: EventType, reason: string, message: string): void {
+    if (this.closed) return;
+    const key = JSON.stringify([pod.uid, type, reason, message]);
+    const now = new Date();
+    let entry = this.tracked.get(key);
+    if (entry) {
+      this.tracked.delete(key); // re-insert: Map order is least recently used first
+    } else {
+      if (!this.makeRoom()) {
+        this.dropped += 1;
+        this.log(`pacer events: ${this.dropped} Event(s) dropped: ${this.maxTrackedKeys} distinct Events pending`);
+        return;
+      }
+      entry = { pod, type, reason, message, eventName: undefined, count: 0, sentCount: 0, firstTimestamp: now, lastTimestamp: now, inFlight: false };
+    }
+    this.tracked.set(key, entry);
+    entry.count += 1;
+    entry.lastTimestamp = now;
+    if (!entry.inFlight) this.pending.add(key);
+    this.drain();
+  }
+
+  /** Resolves once every emitted occurrence has been written (or failed and was logged). */
+  idle(): Promise<void> {
+    if (this.pending.size === 0 && this.inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Stops writing: pending occurrences are dropped, writes in flight are awaited. */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.pending.clear();
+    if (this.drainTimer) clearTimeout(this.drainTimer);
+    this.drainTimer = undefined;
+    await this.idle();
+  }
+
+  private makeRoom(): boolean {
+    if (this.tracked.size < this.maxTrackedKeys) return true;
+    for (const [key, entry] of this.tracked) {
+      if (!entry.inFlight && !this.pending.has(key)) {
+        this.tracked.delete(key);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private drain(): void {
+    if (this.drainTimer || this.closed) return;
+    for (const key of this.pending) {
+      const wait = this.bucket.take();
+      if (wait > 0) {
+        this.drainTimer = setTimeout(() => {
+          this.drainTimer = undefined;
+          this.drain();
+        }, wait);
+        return;
+      }
+      this.pending.delete(key);
+      const entry = this.tracked.get(key);
+      if (entry) void this.write(key, entry);
+    }
+    this.wakeIdleWaiters();
+  }
+
+  private async write(key: string, entry: TrackedEvent): Promise<void> {
+    entry.inFlight = true;
+    this.inFlight += 1;
+    const count = entry.count;
+    try {
+      if (entry.eventName !== undefined) {
+        const patched = await this.patch(entry, count);
+        if (!patched) entry.eventName = undefined; // expired on the server: create a new one
+      }
+      if (entry.eventName === undefined) await this.create(entry, count);
+    } catch (error) {
+      this.log(
+        `pacer events: write Event ${entry.reason} on pod ${entry.pod.namespace}/${entry.pod.name}: ${describeApiError(error)}`,
+      );
+    } finally {
+      entry.sentCount = count; // a failed write is not retried: Events are best effort
+      entry.inFlight = false;
+      this.inFlight -= 1;
+      if (entry.count > entry.sentCount && !this.closed && this.tracked.get(key) === entry) this.pending.add(key);
+      this.drain();
+      this.wakeIdleWaiters();
+    }
+  }
+
+  private async create(entry: TrackedEvent, count: number): Promise<void> {
+    const { pod } = entry;
+    const nanoseconds = BigInt(Date.now()) * 1_000_000n + BigInt(this.nameSequence++ % 1_000_000);
+    const body: CoreV1Event = {
+      metadata: { name: `${pod.name}.${nanoseconds.toString(16)}`, namespace: pod.namespace },
+      involvedObject: {
+        kind: "Pod",
+        apiVersion: "v1",
+        namespace: pod.namespace,
+        name: pod.name,
+        uid: pod.uid,
+        ...(pod.resourceVersion !== undefined ? { resourceVersion: pod.resourceVersion } : {}),
+      },
+      reason: entry.reason,
+      message: entry.message,
+      type: entry.type,
+      source: { component: "pacer", host: this.options.nodeName },
+      reportingComponent: "pacer",
+      reportingInstance: this.options.nodeName,
+      count,
+      firstTimestamp: entry.firstTimestamp,
+      lastTimestamp: entry.lastTimestamp,
+    };
+    const created = await this.api.createNamespacedEvent({ namespace: pod.namespace, body });
+    entry.eventName = created.metadata?.name ?? body.metadata.name;
+  }
+
+  /** false when the Event no longer exists. */
+  private async patch(entry: TrackedEvent, count: number): Promise<boolean> {
+    const body = [
+      { op: "replace", path: "/count", value: count },
+      { op: "replace", path: "/lastTimestamp", value: rfc3339(entry.lastTimestamp) },
+    ];
+    try {
+      await this.api.patchNamespacedEvent({ name: entry.eventName ?? "", namespace: entry.pod.namespace, body });
+      return true;
+    } catch (error) {
+      if ((error as { code?: unknown }).code === 404) return false;
+      throw error;
+    }
+  }
+
+  private wakeIdleWaiters(): void {
+    if (this.pending.size !== 0 || this.inFlight !== 0) return;
+    for (const wake of this.idleWaiters.splice(0)) wake();
+  }
+}
+
+export const createKubernetesEventSink = (options: KubernetesEventSinkOptions): KubernetesEventSink =>
+  new KubernetesEventSink(options);
