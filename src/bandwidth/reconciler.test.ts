@@ -136,4 +136,15 @@ describe("Reconciler", () => {
     assert.match(row?.reason ?? "", /apply 10M: open network namespace/);
     assert.ok((reconciler.nextRetryInMs() ?? Infinity) <= 200);
   });
+
+  it("ingress without a host-side veth stays pending with the reason; egress is enforced", async () => {
+    const { reconciler, resolver, limits } = setup();
+    resolver.resolve = async (pod) => ({ podKey: `default/${pod.name}/${pod.uid}`, netnsPath: "/var/run/netns/x", podInterface: "eth0" });
+    reconciler.applyEvent({ type: "sync", pods: [makePod("a", { [EGRESS]: "10M", [INGRESS]: "10M" })] });
+    await reconciler.reconcile();
+    assert.deepEqual(await limits(), ["default/a/uid-a egress 10000000"]);
+    const ingress = reconciler.rows().find((r) => r.direction === "ingress");
+    assert.equal(ingress?.state, "pending");
+    assert.match(ingress?.reason ?? "", /host-side veth/);
+  });
 });

@@ -160,6 +160,13 @@ export class Reconciler {
         ? this.book.set(row, settledState, invalidReason, applied)
         : this.book.set(row, "pending", `waiting for the Pod's network namespace (Pod IP ${pod.podIPs[0] ?? "not assigned yet"})`, applied ?? null);
     }
+    if (direction === "ingress" && !attachment.hostInterface) {
+      // Ingress is paced on the host-side veth (DESIGN.md section 4); without it there is nothing to shape.
+      this.fail(rowKey);
+      this.attachments.delete(podKey);
+      const reason = `the Pod's host-side veth peer of ${attachment.podInterface} was not found in the agent's network namespace; ingress is paced there`;
+      return this.book.set(row, upToDate ? settledState : "pending", upToDate ? invalidReason : reason, applied ?? null);
+    }
     try {
       const result = await this.options.datapath!.ensureLimit({ attachment, direction, bitsPerSecond: target });
       this.backoff.delete(rowKey);
