@@ -59,7 +59,9 @@ int pacer_edt(struct __sk_buff *skb)
 		t = now;
 	/* The limit is a wire rate: charge wire_len (DESIGN.md section 6), as the qdisc counts. */
 	__u64 delay_ns = wire_len * 8 * NSEC_PER_SEC / bits_per_sec;
-	__u64 t_next = state->t_last_ns + delay_ns;
+	/* t_last 0 = a fresh limit: idle. (Charging from time 0 would drop the first packets on a kernel
+	 * whose monotonic clock is younger than one packet time, e.g. a test kernel just booted.) */
+	__u64 t_next = state->t_last_ns ? state->t_last_ns + delay_ns : t;
 	if (t_next < t)
 		t_next = t; /* an idle gap earns no credit */
 

@@ -104,6 +104,14 @@ describe("EDT program (BPF_PROG_TEST_RUN, host kernel)", { skip }, () => {
     assert.equal(pod.state().delayedPackets, 1n);
   });
 
+  it("a fresh limit (t_last 0) starts idle, whatever the clock's age", () => {
+    const pod = instanceFor(EDT_DIRECTION_EGRESS, { bitsPerSecond: 1000n }); // 12 s per 1500-byte frame
+    const result = pod.run(makeFrame("ipv4", 1500));
+    assert.equal(result.retval, TC_ACT_UNSPEC);
+    assert.equal(pod.state().delayedPackets, 0n);
+    assert.equal(pod.state().tLastNs, result.tstamp);
+  });
+
   it("a departure time already in the future is kept as the floor", () => {
     const pod = instanceFor(EDT_DIRECTION_EGRESS, { bitsPerSecond: 10_000_000n });
     const first = pod.run(makeFrame("ipv4", 1500));
