@@ -123,6 +123,8 @@ export async function startAgent(config: AgentConfig, overrides: AgentOverrides 
     for (const cleanup of cleanups.reverse()) await cleanup().catch((error: unknown) => log(`stop: ${(error as Error).message}`));
   };
   try {
+    const closable = events as EventSink & { close?: () => Promise<void> };
+    if (!overrides.events && typeof closable.close === "function") cleanups.push(() => closable.close!());
     if (datapath) {
       const opened = datapath;
       cleanups.push(() => opened.close());
