@@ -30,7 +30,7 @@ describe("in the test kernel (User-Mode Linux with fq)", { skip: requirePrerequi
     ].join("\n");
     const result = await runInTestKernel({
       script, cwd: REPO_DIR, env: { CI: process.env.CI ?? "", PACER_TEST_KERNEL: "uml" },
-      onOutput: (text) => process.stdout.write(text.replace(/^/gm, "  guest| ")),
+      onOutput: (text) => process.stdout.write(text.replace(/^(?=.)/gm, "  guest| ")),
     });
     console.log(`test kernel: boot ${result.bootMs.toFixed(0)} ms, run ${result.wallMs.toFixed(0)} ms, ${files.length} fq test files`);
     assert.equal(result.exitCode, 0, `fq tests failed inside the test kernel (exit ${result.exitCode}):\n${result.output.slice(-6000)}`);

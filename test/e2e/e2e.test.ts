@@ -16,7 +16,7 @@ const prerequisites = () => requirePrerequisites([
 
 describe("end to end on a CNI-built node in the test kernel", { skip: prerequisites() }, () => {
   it("meets the thresholds; baselines measured; pacer scenarios run", { timeout: 15 * 60_000 }, async (t) => {
-    const run = await runE2eInTestKernel({ seconds: 5, reduced: true, onOutput: (text) => process.stdout.write(text.replace(/^/gm, "  guest| ")) });
+    const run = await runE2eInTestKernel({ seconds: 5, reduced: true, onOutput: (text) => process.stdout.write(text.replace(/^(?=.)/gm, "  guest| ")) });
     assert.equal(run.guestExitCode, 0, "the guest side of the suite failed; its output is above");
     const byName = new Map(run.rows.map((row) => [row.scenario, row]));
     const unlimited = byName.get("unlimited, pacer off");

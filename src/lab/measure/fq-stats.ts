@@ -28,14 +28,16 @@ const numberOrNull = (value: unknown): number | null => (typeof value === "numbe
 /** Parses `tc -s -j qdisc show` (pure). */
 export function parseQdiscStats(jsonText: string): QdiscStats[] {
   const rows = JSON.parse(jsonText === "" ? "[]" : jsonText) as QdiscJson[];
+  // tc prints fq's rarely non-zero counters (horizon_drops, flows_plimit) only when non-zero.
+  const fqCounter = (row: QdiscJson, value: unknown): number | null => numberOrNull(value) ?? (row.kind === "fq" ? 0 : null);
   return rows.map((row) => ({
     kind: row.kind ?? "",
     handle: row.handle ?? "",
     dev: row.dev ?? "",
     root: row.root === true,
     throttled: numberOrNull(row.throttled),
-    horizonDrops: numberOrNull(row.horizon_drops),
-    flowLimitDrops: numberOrNull(row.flows_plimit),
+    horizonDrops: fqCounter(row, row.horizon_drops),
+    flowLimitDrops: fqCounter(row, row.flows_plimit),
     drops: numberOrNull(row.drops),
     sentPackets: numberOrNull(row.packets),
   }));
