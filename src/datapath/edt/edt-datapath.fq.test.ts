@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { listTcFilters, rootQdisc } from "../../bpf/index.js";
+import { listLinks, listTcFilters, rootQdisc } from "../../bpf/index.js";
 import { bpfTestPrerequisites, mountPrivateBpffs, openFdCount, type PrivateBpffs } from "../../bpf/testing/bpffs.js";
 import { requirePrerequisites } from "../../testing/prerequisites.js";
 import { datapathConformance } from "../conformance.js";
@@ -72,6 +72,8 @@ describe("EDT datapath: what it leaves behind", { skip }, () => {
     execFileSync("ip", ["netns", "exec", pod.netnsPath.split("/").pop()!, "tc", "qdisc", "replace", "dev", "eth0", "root", "handle", "5:", "tbf", "rate", "1gbit", "burst", "64kb", "latency", "50ms"]);
     const before = rootQdisc(pod.netnsPath, "eth0");
     assert.equal(before?.kind, "tbf");
+    const gsoOf = () => listLinks(pod.netnsPath).find((link) => link.name === "eth0")?.gsoMaxSize;
+    const originalGso = gsoOf();
     await datapath.ensureLimit({ attachment: pod, direction: "egress", bitsPerSecond: 10_000_000 });
     const installed = rootQdisc(pod.netnsPath, "eth0");
     assert.equal(installed?.kind, "fq");
@@ -79,6 +81,7 @@ describe("EDT datapath: what it leaves behind", { skip }, () => {
     const filters = listTcFilters(pod.netnsPath, "eth0", "egress");
     assert.equal(filters.length, 1);
     assert.ok(filters[0]!.programId > 0);
+    assert.equal(gsoOf(), 3000, "gso_max_size capped to ~1 ms of 10M (floored at 2 MTUs)");
 
     await datapath.removeLimit(pod.podKey, "egress");
     const after = rootQdisc(pod.netnsPath, "eth0");
@@ -86,6 +89,7 @@ describe("EDT datapath: what it leaves behind", { skip }, () => {
     assert.equal(after?.handle, before?.handle);
     assert.deepEqual(after?.options, before?.options);
     assert.deepEqual(listTcFilters(pod.netnsPath, "eth0", "egress"), []);
+    assert.equal(gsoOf(), originalGso, "gso_max_size restored");
     assert.ok(!(await datapath.listLimits()).some((limit) => limit.podKey === pod.podKey));
   });
 

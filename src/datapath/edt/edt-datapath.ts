@@ -16,7 +16,9 @@ import {
   encodeEdtKey,
   encodeEdtState,
   isBpffs,
+  listLinks,
   loadEdtInstance,
+  setGsoMaxSize,
   mountBpffs,
   pinnedStateMapPath,
   type EdtDirectionIndex,
@@ -41,6 +43,7 @@ import {
   rootIsFq,
   step,
 } from "./kernel-ops.js";
+import { cappedGsoMaxSize } from "./gso-cap.js";
 import { allocateIdentity, LimitRecords, type LimitRecord } from "./limit-records.js";
 
 export interface EdtDatapathOptions {
@@ -55,6 +58,11 @@ export interface EdtDatapathOptions {
   objectPath?: string;
   /** fq parameters besides the horizon. */
   fq?: Omit<FqOptions, "horizonNs" | "horizonDrop">;
+  /**
+   * Egress: cap the Pod interface's gso_max_size to ~1 ms of the limit while limited (gso-cap.ts), restored on
+   * removal. Takes effect for connections opened after the limit. Default true.
+   */
+  capEgressGso?: boolean;
 }
 
 const DEFAULT_HORIZON_NS = 2_000_000_000n;
@@ -181,6 +189,7 @@ class EdtDatapath implements Datapath {
       });
       if (previous) repaired.push("qdisc");
     }
+    if (direction === "egress" && this.options.capEgressGso !== false) this.capGso(record, spec.bitsPerSecond);
     if (!previous || !programAttached(record)) {
       const attached = attachProgram(record, {
         pinRoot: this.options.bpffsDir,
@@ -188,8 +197,9 @@ class EdtDatapath implements Datapath {
         ...(this.options.objectPath ? { objectPath: this.options.objectPath } : {}),
       });
       if (previous) repaired.push("program");
+      const latest = this.records.find(record.podKey, record.direction) ?? record;
       this.records.put({
-        ...record,
+        ...latest,
         programId: attached.programId,
         createdClsact: record.createdClsact || attached.createdClsact,
       });
@@ -204,6 +214,12 @@ class EdtDatapath implements Datapath {
     try {
       detachProgram(record);
       restoreQdisc(record);
+      if (record.originalGsoMaxSize !== undefined) {
+        const original = record.originalGsoMaxSize;
+        step(`restore gso_max_size of ${record.interfaceName}`, () =>
+          setGsoMaxSize(record.netnsPath, record.interfaceName, original),
+        );
+      }
     } catch (error) {
       // The Pod's namespace or veth is gone: so is everything pacer put there.
       if (!(error instanceof DatapathError && error.code === "NOT_FOUND")) throw error;
@@ -255,6 +271,23 @@ class EdtDatapath implements Datapath {
       ecnThresholdNs: record.direction === "ingress" ? this.ingressEcnThresholdNs : 0n,
     };
     step(`set the rate of identity ${record.identity}`, () => map.update(key, encodeEdtState(next)));
+  }
+
+  /** Caps gso_max_size for the rate, remembering the original once (in the state file, before the change). */
+  private capGso(record: LimitRecord, bitsPerSecond: number): void {
+    const current = this.records.find(record.podKey, record.direction) ?? record;
+    const link = step(`read ${record.interfaceName}`, () =>
+      listLinks(record.netnsPath).find((candidate) => candidate.name === record.interfaceName),
+    );
+    if (!link || link.gsoMaxSize === 0) return;
+    const original = current.originalGsoMaxSize ?? link.gsoMaxSize;
+    const wanted = cappedGsoMaxSize(bitsPerSecond, link.mtu, original);
+    if (current.originalGsoMaxSize === undefined) this.records.put({ ...current, originalGsoMaxSize: original });
+    if (link.gsoMaxSize !== wanted) {
+      step(`cap gso_max_size of ${record.interfaceName}`, () =>
+        setGsoMaxSize(record.netnsPath, record.interfaceName, wanted),
+      );
+    }
   }
 
   private liveMap(): BpfMap {
