@@ -129,6 +129,7 @@ describe("informer Pod source against the API-server test double", () => {
     const recorder = new Recorder();
     const source = await startSource(recorder);
     const oldUid = recorder.state.get("default/t3-recreated")?.uid;
+    const rejectedBefore = apiserver.counts.rejected;
     apiserver.setAvailable(false);
     apiserver.pods.delete("default", "t3-gone");
     apiserver.pods.modify("default", "t3-edited", (p) => (p.metadata.annotations = { "kubernetes.io/egress-bandwidth": "1M" }));
@@ -136,7 +137,7 @@ describe("informer Pod source against the API-server test double", () => {
     apiserver.pods.upsert(pod("t3-recreated"));
     apiserver.pods.upsert(pod("t3-new"));
     apiserver.pods.compact();
-    await recorder.until("a rejected retry", () => apiserver.counts.rejected >= 2);
+    await recorder.until("a rejected retry", () => apiserver.counts.rejected >= rejectedBefore + 2);
     apiserver.setAvailable(true);
     await recorder.until("t3-new", () => recorder.state.has("default/t3-new"));
     await recorder.until("t3-gone deleted", () => !recorder.state.has("default/t3-gone"));
@@ -162,6 +163,26 @@ describe("informer Pod source against the API-server test double", () => {
     await recorder.until("t4-after", () => recorder.state.has("default/t4-after"));
     assert.deepEqual(recorder.names(), ["default/t4-after", "default/t4-during"]);
     await source.stop();
+    for (const name of ["t4-during", "t4-after"]) apiserver.pods.delete("default", name);
+  });
+
+  it("waits out an API server that is down at start, then syncs", async () => {
+    apiserver.pods.upsert(pod("t5-a"));
+    const rejectedBefore = apiserver.counts.rejected;
+    apiserver.setAvailable(false);
+    const recorder = new Recorder();
+    let started = false;
+    const starting = startSource(recorder).then(() => (started = true));
+    try {
+      await recorder.until("two rejected lists", () => apiserver.counts.rejected >= rejectedBefore + 2);
+      assert.equal(started, false, "start() resolves only after the first sync");
+    } finally {
+      apiserver.setAvailable(true);
+    }
+    await starting;
+    assert.equal(recorder.events[0]?.type, "sync");
+    assert.deepEqual(recorder.names(), ["default/t5-a"]);
+    apiserver.pods.delete("default", "t5-a");
   });
 
   it("maps a V1Pod to PodInfo", () => {

@@ -150,6 +150,7 @@ export class KubernetesEventSink implements EventSink {
           this.drainTimer = undefined;
           this.drain();
         }, wait);
+        this.drainTimer.unref(); // best effort: pending Events never keep a stopping agent alive
         return;
       }
       this.pending.delete(key);
