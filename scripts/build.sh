@@ -3,5 +3,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ -f bpf/Makefile ]; then make -s -C bpf; fi
-if [ -f native/binding.gyp ]; then (cd native && npx --no-install node-gyp rebuild --silent >/dev/null); fi
+if [ -f native/binding.gyp ]; then
+  # Build against the headers of the node that will load the addon (<prefix>/include/node), never a download.
+  node_prefix=$(dirname "$(dirname "$(command -v node)")")
+  (cd native && npx --no-install node-gyp rebuild --silent --nodedir="$node_prefix" >/dev/null)
+fi
 npx --no-install tsc -p tsconfig.json
