@@ -15,6 +15,8 @@ export interface StreamPlan {
   /** netns and address of the receiver. */
   receiverNetns: string;
   receiverIp: string;
+  /** The sender's address (reverse mode only). */
+  senderIp?: string;
   seconds: number;
   congestionControl?: string;
   /** Ping from the sender to the receiver during the stream. */
@@ -22,6 +24,13 @@ export interface StreamPlan {
   port?: number;
   /** Called once the stream runs (e.g. to edit an annotation mid-stream). */
   whileRunning?: () => Promise<void>;
+  /**
+   * The seed's roles: iperf3 server in the sender, the receiver runs `iperf3 -c -R` (needs the receiver to
+   * reach the sender, e.g. Pod-to-Pod). Its client-side intervals honour intervalSeconds.
+   */
+  reverse?: boolean;
+  /** iperf3 report interval (s); default 1. */
+  intervalSeconds?: number;
 }
 
 export interface StreamOutcome {
@@ -37,12 +46,14 @@ let nextPort = 5201;
 export async function measureStream(plan: StreamPlan): Promise<StreamOutcome> {
   const port = plan.port ?? nextPort++;
   const fqBefore = await readRootFq(plan.senderNetns, "eth0");
-  const server = await startIperf3Server(plan.receiverNetns, port);
+  const reverse = plan.reverse === true;
+  const server = await startIperf3Server(reverse ? plan.senderNetns : plan.receiverNetns, port);
   try {
     const pingRun = plan.pingDuringStream === true ? startPing(plan.senderNetns, plan.receiverIp, Math.max(1, plan.seconds - 1)) : null;
     const stream = runIperf3Client({
-      netns: plan.senderNetns, serverIp: plan.receiverIp, port, seconds: plan.seconds,
+      netns: reverse ? plan.receiverNetns : plan.senderNetns, serverIp: reverse ? plan.senderIp ?? "" : plan.receiverIp, port, seconds: plan.seconds, reverse,
       ...(plan.congestionControl === undefined ? {} : { congestionControl: plan.congestionControl }),
+      ...(plan.intervalSeconds === undefined ? {} : { intervalSeconds: plan.intervalSeconds }),
     });
     if (plan.whileRunning !== undefined) await plan.whileRunning();
     const iperf = await stream;

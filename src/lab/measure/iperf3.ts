@@ -13,6 +13,8 @@ export interface Iperf3Summary {
   /** Receiver-side rate of each full one-second interval. */
   intervalBitsPerSec: number[];
   maxOneSecondBitsPerSec: number;
+  /** Every receiver-side interval (start in seconds since the stream began), as reported. */
+  receiverIntervals: Array<{ start: number; seconds: number; bitsPerSec: number }>;
   retransmits: number | null;
   /** The sender's congestion control, e.g. "cubic". */
   congestionControl: string | null;
@@ -27,7 +29,7 @@ export class Iperf3Error extends Error {
   }
 }
 
-interface IntervalJson { sum?: { seconds?: number; bits_per_second?: number } }
+interface IntervalJson { sum?: { start?: number; seconds?: number; bits_per_second?: number } }
 interface EndSumJson { bits_per_second?: number; bytes?: number; seconds?: number; retransmits?: number }
 interface Iperf3Json {
   error?: string;
@@ -53,13 +55,14 @@ export function parseIperf3(jsonText: string): Iperf3Summary {
   if (receiverIntervals === undefined) {
     throw new Iperf3Error("parse iperf3 JSON: no receiver intervals (run the client with --get-server-output and the server with -J, or use -R)");
   }
-  const intervalBitsPerSec = receiverIntervals
-    .filter((interval) => (interval.sum?.seconds ?? 0) >= 0.5)
-    .map((interval) => interval.sum?.bits_per_second ?? 0);
+  const all = receiverIntervals.map((interval) => ({ start: interval.sum?.start ?? 0, seconds: interval.sum?.seconds ?? 0, bitsPerSec: interval.sum?.bits_per_second ?? 0 }));
+  // One-second rates: whole seconds of the (1 s by default) intervals; a short last interval is left out.
+  const intervalBitsPerSec = all.filter((interval) => interval.seconds >= 0.5).map((interval) => interval.bitsPerSec);
   return {
     goodputBitsPerSec: received.bits_per_second,
     intervalBitsPerSec,
     maxOneSecondBitsPerSec: Math.max(0, ...intervalBitsPerSec),
+    receiverIntervals: all,
     retransmits: report.end?.sum_sent?.retransmits ?? null,
     congestionControl: report.end?.sender_tcp_congestion ?? null,
     seconds: received.seconds ?? 0,
@@ -90,12 +93,15 @@ export interface Iperf3ClientOptions {
   reverse?: boolean;
   /** -C: the sender's TCP congestion control (cubic, bbr). */
   congestionControl?: string;
+  /** -i: report interval in seconds (default 1). */
+  intervalSeconds?: number;
 }
 
 export async function runIperf3Client(options: Iperf3ClientOptions): Promise<Iperf3Summary> {
   const args = ["-c", options.serverIp, "-p", String(options.port), "-t", String(options.seconds), "-J"];
   args.push(options.reverse === true ? "-R" : "--get-server-output");
   if (options.congestionControl !== undefined) args.push("-C", options.congestionControl);
+  if (options.intervalSeconds !== undefined) args.push("-i", String(options.intervalSeconds));
   const result = await runTool("iperf3", args, { netns: options.netns, allowFailure: true });
   try {
     return parseIperf3(result.stdout);
