@@ -30,4 +30,11 @@ describe("boot script", () => {
     assert.equal(text, "export CI='true'\nexport A_B='x y'\ncd '/work/repo dir' || exit 125\nnode -e 1\n");
     assert.throws(() => commandScript("true", "/", { "BAD-NAME": "1" }), /not a shell name/);
   });
+
+  it("mounts a working directory the guest's tmpfs would hide (a clone in /tmp) from the host, read-only", () => {
+    const text = commandScript("true", "/tmp/ci clone", {});
+    assert.ok(text.includes("mount -t hostfs -o 'ro,/tmp/ci clone' hostfs '/tmp/ci clone'"));
+    assert.ok(text.indexOf("mount -t hostfs") < text.indexOf("cd '/tmp/ci clone'"));
+    assert.ok(!commandScript("true", "/work/repo", {}).includes("mount"), "visible directories are used as they are");
+  });
 });

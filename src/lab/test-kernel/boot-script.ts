@@ -108,5 +108,22 @@ export function commandScript(script: string, cwd: string, env: Record<string, s
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw new Error(`environment name "${key}" is not a shell name`);
     return `export ${key}=${shellQuote(value)}`;
   });
-  return [...exports, `cd ${shellQuote(cwd)} || exit 125`, script, ""].join("\n");
+  return [...exports, ...revealHostDirectory(cwd), `cd ${shellQuote(cwd)} || exit 125`, script, ""].join("\n");
+}
+
+/** Directories the guest covers with fresh tmpfs (stage 2), hiding what the host has there. */
+export const GUEST_MASKED_DIRECTORIES: readonly string[] = ["/tmp", "/var/tmp", "/run", "/dev/shm"];
+
+/**
+ * A working directory under one of the masked directories (CI may clone the repository into /tmp) is
+ * mounted from the host through hostfs, read-only, at the same path.
+ */
+function revealHostDirectory(directory: string): string[] {
+  const masked = GUEST_MASKED_DIRECTORIES.some((top) => directory === top || directory.startsWith(`${top}/`));
+  if (!masked) return [];
+  const quoted = shellQuote(directory);
+  return [
+    `${BUSYBOX} mkdir -p ${quoted}`,
+    `${BUSYBOX} mount -t hostfs -o ${shellQuote(`ro,${directory}`)} hostfs ${quoted} || exit 125`,
+  ];
 }
