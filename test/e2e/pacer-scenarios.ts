@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readQdiscStats } from "../../src/lab/measure/index.js";
 import {
-  EGRESS_BANDWIDTH, ManifestDirectory, runTool, seedPod, startPacerAgent, type LabPod, type PacerAgent, type PodManifest,
+  EGRESS_BANDWIDTH, ManifestDirectory, runTool, seedPod, startPacerAgent, waitForEgressLimit, type LabPod, type PacerAgent, type PodManifest,
 } from "../../src/lab/node/index.js";
 import type { ScenarioContext } from "./baseline-scenarios.js";
 import { emptyRow, type E2eRow } from "./rows.js";
@@ -19,20 +19,6 @@ const NODE_NAME = "pacer-lab-node";
 const M = 1_000_000;
 
 interface AgentRow { name?: string; direction?: string; enforcedBitsPerSecond?: number | null; state?: string }
-
-/** Polls `pacer list` until `podName`'s egress row enforces `bits` (null: nothing); returns the wait in ms. */
-async function waitForEgressLimit(agent: PacerAgent, podName: string, bits: number | null, timeoutMs = 10_000): Promise<number> {
-  const started = performance.now();
-  let last: unknown[] = [];
-  while (performance.now() - started < timeoutMs) {
-    last = await agent.list();
-    const row = (last as AgentRow[]).find((candidate) => candidate.name === podName && candidate.direction === "egress");
-    const enforced = row?.enforcedBitsPerSecond ?? null;
-    if (enforced === bits && (bits === null || row?.state === "enforced")) return performance.now() - started;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  throw new Error(`wait for ${podName} egress ${bits ?? "unlimited"}: not reached in ${timeoutMs} ms; rows: ${JSON.stringify(last)}`);
-}
 
 const rootQdiscKind = async (pod: LabPod): Promise<string> =>
   (await readQdiscStats(pod.netns, "eth0")).find((qdisc) => qdisc.root)?.kind ?? "none";

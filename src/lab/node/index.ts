@@ -6,5 +6,5 @@ export type { CniNetworkList, CniPluginConfig, CniResult, CniAttachment } from "
 export { runTool, startBackground, stopBackground, netnsPath, NETNS_DIR, LabCommandError } from "./exec.js";
 export { ManifestDirectory, seedPod, podObject, EGRESS_BANDWIDTH } from "./manifests.js";
 export type { PodManifest } from "./manifests.js";
-export { startPacerAgent, PacerAgentError } from "./pacer-agent.js";
+export { startPacerAgent, waitForEgressLimit, PacerAgentError } from "./pacer-agent.js";
 export type { PacerAgent, PacerAgentOptions } from "./pacer-agent.js";

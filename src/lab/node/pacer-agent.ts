@@ -86,3 +86,19 @@ export async function startPacerAgent(options: PacerAgentOptions): Promise<Pacer
   }
   return { process: agent, podsDir, socket, list, stop: () => stopBackground(agent) };
 }
+
+interface AgentRow { name?: string; direction?: string; enforcedBitsPerSecond?: number | null; state?: string }
+
+/** Polls `pacer list` until `podName`'s egress row enforces `bits` (null: nothing); returns the wait in ms. */
+export async function waitForEgressLimit(agent: PacerAgent, podName: string, bits: number | null, timeoutMs = 10_000): Promise<number> {
+  const started = performance.now();
+  let last: unknown[] = [];
+  while (performance.now() - started < timeoutMs) {
+    last = await agent.list();
+    const row = (last as AgentRow[]).find((candidate) => candidate.name === podName && candidate.direction === "egress");
+    const enforced = row?.enforcedBitsPerSecond ?? null;
+    if (enforced === bits && (bits === null || row?.state === "enforced")) return performance.now() - started;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new PacerAgentError(`wait for ${podName} egress ${bits ?? "unlimited"}: not reached in ${timeoutMs} ms; rows: ${JSON.stringify(last)}`);
+}

@@ -44,6 +44,13 @@ export interface TestKernelRun {
    * back: their contents are returned in `files` (missing ones are left out).
    */
   collectFiles?: readonly string[];
+  /**
+   * Aborting stops the guest (SIGTERM, then SIGKILL, to the kernel's process group) and rejects the run
+   * with TEST_KERNEL_ABORTED; the exchange directory is removed either way. For Ctrl-C in `pacer demo`.
+   */
+  signal?: AbortSignal;
+  /** The UML umid (unique per concurrent run); default `pacer-lab-<pid>-<n>`. */
+  umid?: string;
 }
 
 export interface TestKernelResult {
@@ -62,7 +69,7 @@ export interface TestKernelResult {
 
 export class TestKernelError extends Error {
   constructor(
-    readonly code: "TEST_KERNEL_MISSING" | "TEST_KERNEL_TIMEOUT" | "TEST_KERNEL_CRASHED",
+    readonly code: "TEST_KERNEL_MISSING" | "TEST_KERNEL_TIMEOUT" | "TEST_KERNEL_CRASHED" | "TEST_KERNEL_ABORTED",
     message: string,
     options?: { cause?: unknown },
   ) {
@@ -85,6 +92,7 @@ let runCounter = 0;
 export async function runInTestKernel(run: TestKernelRun): Promise<TestKernelResult> {
   const missing = testKernelMissing();
   if (missing !== null) throw new TestKernelError("TEST_KERNEL_MISSING", `boot test kernel: missing ${missing}`);
+  if (run.signal?.aborted === true) throw new TestKernelError("TEST_KERNEL_ABORTED", "boot test kernel: aborted before start");
   const exchangeDir = await mkdtemp(join(tmpdir(), `pacer-lab-${process.pid}-`));
   try {
     const bootOptions = { hostExchangeDir: exchangeDir, modules: run.modules ?? DEFAULT_GUEST_MODULES, upperSizeMiB: 2048 };
@@ -92,7 +100,7 @@ export async function runInTestKernel(run: TestKernelRun): Promise<TestKernelRes
     await chmod(join(exchangeDir, "stage1.sh"), 0o755);
     await writeFile(join(exchangeDir, "stage2.sh"), stage2Script(bootOptions));
     await writeFile(join(exchangeDir, "command.sh"), commandScript(run.script, run.cwd ?? process.cwd(), { ...run.env, PACER_LAB_EXCHANGE: GUEST_EXCHANGE_DIR }));
-    const umid = `pacer-lab-${process.pid}-${runCounter++}`;
+    const umid = run.umid ?? `pacer-lab-${process.pid}-${runCounter++}`;
     const args = [
       `umid=${umid}`, `uml_dir=${exchangeDir}`, `mem=${run.memoryMiB ?? 1536}M`,
       "root=/dev/root", "rootfstype=hostfs", "rootflags=/", "ro", `init=${exchangeDir}/stage1.sh`,
@@ -126,24 +134,36 @@ function bootAndWait(args: string[], run: TestKernelRun, exchangeDir: string): P
   child.stderr.setEncoding("utf8").on("data", (chunk: string) => { stderr += chunk; });
   return new Promise((resolve, reject) => {
     let timedOut = false;
+    let aborted = false;
     const stop = (signal: NodeJS.Signals) => {
       try { if (child.pid !== undefined) process.kill(-child.pid, signal); } catch { /* already gone */ }
     };
-    const timer = setTimeout(() => {
-      timedOut = true;
+    const stopGently = () => {
       stop("SIGTERM");
       setTimeout(() => stop("SIGKILL"), 3000).unref();
+    };
+    const timer = setTimeout(() => {
+      timedOut = true;
+      stopGently();
     }, run.timeoutMs ?? 600_000);
+    const onAbort = () => {
+      aborted = true;
+      stopGently();
+    };
+    run.signal?.addEventListener("abort", onAbort, { once: true });
     child.on("error", (error) => { clearTimeout(timer); reject(new TestKernelError("TEST_KERNEL_CRASHED", `start ${UML_KERNEL}: ${error.message}`, { cause: error })); });
     child.on("close", () => {
       clearTimeout(timer);
+      run.signal?.removeEventListener("abort", onAbort);
       // Guest helper processes may outlive the kernel's main process when it dies abnormally.
       stop("SIGKILL");
       splitter.end();
       const wallMs = performance.now() - started;
       void readFile(join(exchangeDir, "exit-code"), "utf8").then((text) => Number.parseInt(text, 10), () => undefined).then((fileExitCode) => {
         const exitCode = consoleExitCode ?? fileExitCode;
-        if (timedOut) {
+        if (aborted) {
+          reject(new TestKernelError("TEST_KERNEL_ABORTED", "run in test kernel: aborted; the guest was stopped"));
+        } else if (timedOut) {
           reject(new TestKernelError("TEST_KERNEL_TIMEOUT", `run in test kernel: no exit after ${run.timeoutMs ?? 600_000} ms; raise timeoutMs or look at the output:\n${tail(splitter.bootLog + splitter.output)}`));
         } else if (exitCode === undefined || Number.isNaN(exitCode)) {
           reject(new TestKernelError("TEST_KERNEL_CRASHED", `run in test kernel: the guest stopped without an exit code; its console and stderr:\n${tail(splitter.bootLog + splitter.output + stderr)}`));

@@ -1,0 +1,72 @@
+/**
+ * One measured TCP stream on the lab node: a sender Pod to a receiver (the outside host or another Pod),
+ * optionally with ping from the sender during the stream, and fq's counters on the sender's eth0 before
+ * and after (DESIGN.md section 6: throughput alone cannot tell pacing from policing). Used by the e2e
+ * suite and `pacer demo`.
+ */
+import { stopBackground } from "../node/exec.js";
+import { readRootFq } from "./fq-stats.js";
+import { runIperf3Client, startIperf3Server, type Iperf3Summary } from "./iperf3.js";
+import { startPing, type PingSummary } from "./ping.js";
+
+export interface StreamPlan {
+  /** netns of the limited sender. */
+  senderNetns: string;
+  /** netns and address of the receiver. */
+  receiverNetns: string;
+  receiverIp: string;
+  /** The sender's address (reverse mode only). */
+  senderIp?: string;
+  seconds: number;
+  congestionControl?: string;
+  /** Ping from the sender to the receiver during the stream. */
+  pingDuringStream?: boolean;
+  port?: number;
+  /** Called once the stream runs (e.g. to edit an annotation mid-stream). */
+  whileRunning?: () => Promise<void>;
+  /**
+   * The seed's roles: iperf3 server in the sender, the receiver runs `iperf3 -c -R` (needs the receiver to
+   * reach the sender, e.g. Pod-to-Pod). Its client-side intervals honour intervalSeconds.
+   */
+  reverse?: boolean;
+  /** iperf3 report interval (s); default 1. */
+  intervalSeconds?: number;
+}
+
+export interface StreamOutcome {
+  iperf: Iperf3Summary;
+  ping: PingSummary | null;
+  fqThrottled: number | null;
+  horizonDrops: number | null;
+}
+
+let nextPort = 5201;
+
+/** Runs the stream with the sender as the iperf3 client (receiver-side rates come from the server's JSON). */
+export async function measureStream(plan: StreamPlan): Promise<StreamOutcome> {
+  const port = plan.port ?? nextPort++;
+  const fqBefore = await readRootFq(plan.senderNetns, "eth0");
+  const reverse = plan.reverse === true;
+  const server = await startIperf3Server(reverse ? plan.senderNetns : plan.receiverNetns, port);
+  try {
+    const pingRun = plan.pingDuringStream === true ? startPing(plan.senderNetns, plan.receiverIp, Math.max(1, plan.seconds - 1)) : null;
+    const stream = runIperf3Client({
+      netns: reverse ? plan.receiverNetns : plan.senderNetns, serverIp: reverse ? plan.senderIp ?? "" : plan.receiverIp, port, seconds: plan.seconds, reverse,
+      ...(plan.congestionControl === undefined ? {} : { congestionControl: plan.congestionControl }),
+      ...(plan.intervalSeconds === undefined ? {} : { intervalSeconds: plan.intervalSeconds }),
+    });
+    if (plan.whileRunning !== undefined) await plan.whileRunning();
+    const iperf = await stream;
+    const ping = pingRun === null ? null : await pingRun.done;
+    const fqAfter = await readRootFq(plan.senderNetns, "eth0");
+    const delta = (after: number | null | undefined, before: number | null | undefined): number | null =>
+      after === null || after === undefined ? null : after - (before ?? 0);
+    return {
+      iperf, ping,
+      fqThrottled: delta(fqAfter?.throttled, fqBefore?.throttled),
+      horizonDrops: delta(fqAfter?.horizonDrops, fqBefore?.horizonDrops),
+    };
+  } finally {
+    await stopBackground(server);
+  }
+}
