@@ -5,13 +5,19 @@
  * Rules: nothing is removed before the first Pod sync (a restarted agent adopts what the datapath lists, so
  * there is no window where a limited Pod runs unlimited); an invalid annotation keeps the last good limit
  * (remembered, or adopted from the datapath after a restart); a disabled manager removes every limit.
- * Passes are serialized by the caller (loop.ts); each pass reads the datapath once.
+ * Passes are serialized by the caller (loop.ts).
+ *
+ * Cost: a pass triggered by Pod events touches only the Pods that changed since the last pass (plus rows
+ * whose retry is due), comparing against `known` — what this reconciler last read from or wrote to the
+ * datapath. A full pass — datapath.listLimits() against every Pod — runs after each Pod sync (adoption on
+ * start, informer re-list), when the manager is enabled/disabled, after a failed list, and on every
+ * verifyAll pass (the periodic resync, which also catches drift made behind the agent's back).
  */
 import { DatapathError, type AppliedLimit, type Datapath, type Direction, type PodAttachment } from "../datapath/datapath.js";
 import type { EventSink } from "../kube/events.js";
 import { podKeyOf, type PodEvent, type PodInfo } from "../kube/pod.js";
 import type { NetnsResolver } from "../netns/resolver.js";
-import { invalidBandwidthMessage, requestedLimitsOf, type RequestedLimit } from "./annotations.js";
+import { DIRECTIONS, invalidBandwidthMessage, requestedLimitsOf, type RequestedLimit } from "./annotations.js";
 import { nextBackoff, type BackoffState } from "./backoff.js";
 import { formatBitsPerSecond } from "./quantity.js";
 import { RowBook, rowKeyOf } from "./row-book.js";
@@ -34,7 +40,7 @@ export interface ReconcilerOptions {
 }
 
 export interface PassOptions {
-  /** Call ensureLimit for every enforced row (drift check), not only for rows that differ. */
+  /** Call ensureLimit for every enforced row (drift check), not only for rows that differ. Implies a full pass. */
   verifyAll?: boolean;
 }
 
@@ -48,6 +54,12 @@ export class Reconciler {
   private readonly backoff = new Map<string, BackoffState>();
   private readonly book: RowBook;
   private readonly now: () => number;
+  /** What the datapath enforces, as last listed or written by this reconciler: rowKey → limit. */
+  private readonly known = new Map<string, AppliedLimit>();
+  /** Pods changed since the last pass (upsert or delete). */
+  private changed = new Set<string>();
+  /** The next pass must list the datapath and look at every Pod. */
+  private fullPassDue = true;
 
   constructor(private readonly options: ReconcilerOptions) {
     this.now = options.now ?? Date.now;
@@ -61,16 +73,19 @@ export class Reconciler {
       for (const pod of event.pods) this.pods.set(podKeyOf(pod), pod);
       this.synced = true;
       this.backoff.clear();
+      this.fullPassDue = true;
       return;
     }
     const key = podKeyOf(event.pod);
     if (event.type === "upsert") this.pods.set(key, event.pod);
     else this.pods.delete(key);
+    this.changed.add(key);
     for (const direction of ["egress", "ingress"] as const) this.backoff.delete(rowKeyOf(key, direction));
   }
 
   /** null: enabled; a reason: every limit is removed and rows say notEnforced (reason). */
   setDisabled(reason: string | null): void {
+    if (reason !== this.disabledReason) this.fullPassDue = true;
     this.disabledReason = reason;
   }
 
@@ -89,28 +104,61 @@ export class Reconciler {
     return soonest === null ? null : Math.max(0, soonest - this.now());
   }
 
-  /** One pass. Never throws for a single row's failure; throws only if the datapath can't be listed. */
+  /**
+   * One pass: full (see the module comment) or over the changed Pods only. Never throws for a single row's
+   * failure; throws only if the datapath can't be listed (the next pass is full again).
+   */
   async reconcile(pass: PassOptions = {}): Promise<void> {
     if (!this.synced) return;
+    if (this.fullPassDue || pass.verifyAll) await this.reconcileAll(pass);
+    else await this.reconcileChanged(pass);
+  }
+
+  private async reconcileAll(pass: PassOptions): Promise<void> {
     const { datapath } = this.options;
-    const actual = new Map<string, AppliedLimit>();
-    if (datapath) {
-      for (const limit of await datapath.listLimits()) actual.set(rowKeyOf(limit.podKey, limit.direction), limit);
-    }
+    this.fullPassDue = true;
+    const listed = datapath ? await datapath.listLimits() : [];
+    this.fullPassDue = false;
+    this.changed = new Set();
+    this.known.clear();
+    for (const limit of listed) this.known.set(rowKeyOf(limit.podKey, limit.direction), limit);
     const seen = new Set<string>();
     for (const [podKey, pod] of this.pods) {
       for (const requested of requestedLimitsOf(pod)) {
         const rowKey = rowKeyOf(podKey, requested.direction);
         seen.add(rowKey);
-        await this.reconcileRow(pod, requested, actual.get(rowKey), pass);
+        await this.reconcileRow(pod, requested, this.known.get(rowKey), pass);
       }
     }
-    for (const [rowKey, limit] of actual) {
-      if (seen.has(rowKey)) continue;
+    for (const limit of listed) {
+      if (seen.has(rowKeyOf(limit.podKey, limit.direction))) continue;
       await this.remove(limit.podKey, limit.direction, this.pods.has(limit.podKey) ? "annotation removed" : "Pod deleted");
     }
     this.book.retain(seen);
     for (const key of [...this.lastGood.keys()]) if (!seen.has(key)) this.forget(key);
+  }
+
+  /** The same decisions as reconcileAll, for the Pods changed since the last pass and rows due a retry. */
+  private async reconcileChanged(pass: PassOptions): Promise<void> {
+    const podKeys = this.changed;
+    this.changed = new Set();
+    for (const rowKey of this.backoff.keys()) podKeys.add(podKeyOfRow(rowKey));
+    for (const podKey of podKeys) {
+      const pod = this.pods.get(podKey);
+      const seen = new Set<string>();
+      for (const requested of pod ? requestedLimitsOf(pod) : []) {
+        const rowKey = rowKeyOf(podKey, requested.direction);
+        seen.add(rowKey);
+        await this.reconcileRow(pod!, requested, this.known.get(rowKey), pass);
+      }
+      for (const direction of DIRECTIONS) {
+        const rowKey = rowKeyOf(podKey, direction);
+        if (seen.has(rowKey)) continue;
+        if (this.known.has(rowKey)) await this.remove(podKey, direction, pod ? "annotation removed" : "Pod deleted");
+        this.book.delete(rowKey);
+        if (this.lastGood.has(rowKey)) this.forget(rowKey);
+      }
+    }
   }
 
   private async reconcileRow(pod: PodInfo, requested: RequestedLimit, applied: AppliedLimit | undefined, pass: PassOptions): Promise<void> {
@@ -171,6 +219,7 @@ export class Reconciler {
       const result = await this.options.datapath!.ensureLimit({ attachment, direction, bitsPerSecond: target });
       this.backoff.delete(rowKey);
       this.lastGood.set(rowKey, target);
+      this.known.set(rowKey, { ...(applied ?? emptyApplied(podKey, direction)), identity: result.identity, bitsPerSecond: target });
       if (!upToDate) this.options.log(`${podKey} ${direction}: limit ${formatBitsPerSecond(target)} enforced (identity ${result.identity})`);
       if (result.repaired.length > 0) {
         const message = `${direction} shaping was tampered with (${result.repaired.join(", ")} removed) and has been restored`;
@@ -216,10 +265,12 @@ export class Reconciler {
     const rowKey = rowKeyOf(podKey, direction);
     try {
       await this.options.datapath!.removeLimit(podKey, direction);
+      this.known.delete(rowKey);
       this.lastGood.delete(rowKey);
       this.options.log(`${podKey} ${direction}: limit removed (${why})`);
     } catch (error) {
       this.fail(rowKey);
+      this.changed.add(podKey); // retried by the next pass of any kind, as when every pass listed the datapath
       this.options.observer?.reconcileError(podKey, direction, error);
       this.options.log(`${podKey} ${direction}: remove failed, will retry: ${error instanceof Error ? error.message : String(error)}`);
     }
@@ -235,6 +286,8 @@ export class Reconciler {
     this.backoff.delete(rowKey);
   }
 }
+
+const podKeyOfRow = (rowKey: string): string => rowKey.slice(0, rowKey.lastIndexOf("\u0000"));
 
 const emptyApplied = (podKey: string, direction: Direction): AppliedLimit => ({
   podKey,

@@ -39,6 +39,11 @@ export class RowBook {
     });
   }
 
+  /** Drop one row (its Pod or annotation is gone). */
+  delete(key: string): void {
+    this.byKey.delete(key);
+  }
+
   /** Drop rows whose Pod or annotation is gone. */
   retain(keys: Set<string>): void {
     for (const key of [...this.byKey.keys()]) if (!keys.has(key)) this.byKey.delete(key);
