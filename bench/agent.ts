@@ -10,15 +10,19 @@
  * Writes bench/results/agent.json and bench/results/agent.md; exits 1 when a target is missed.
  *
  *   node dist/bench/agent.js [--pods 1000] [--edits 200]
+ *
+ * The agent ships with V8 flags on bin/pacer.js's shebang (src/agent/node-flags.ts); when this process was
+ * not started with them, it runs itself again with them, so the RSS measured is the shipped agent's.
  */
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { performance } from "node:perf_hooks";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { startAgent, type RunningAgent } from "../src/agent/agent.js";
+import { shippedNodeFlags } from "../src/agent/node-flags.js";
 import { FakeResolver } from "../src/bandwidth/testing.js";
 import { loadConfig } from "../src/config/config.js";
 import type { EnsureResult, LimitSpec } from "../src/datapath/datapath.js";
@@ -87,7 +91,7 @@ function importCostMegabytes(modules: string[]): number {
   const imports = modules.map((module) => `await import(${JSON.stringify(module)});`).join(" ");
   const output = execFileSync(
     process.execPath,
-    ["--expose-gc", "--input-type=module", "-e", `${imports} gc(); console.log(process.memoryUsage().rss);`],
+    [...process.execArgv, "--expose-gc", "--input-type=module", "-e", `${imports} gc(); console.log(process.memoryUsage().rss);`],
     { encoding: "utf8" },
   );
   return megabytes(Number(output.trim()));
@@ -284,6 +288,17 @@ async function writeResults(results: Results): Promise<void> {
   await writeFile(join(directory, "agent.json"), `${JSON.stringify(results, null, 2)}\n`);
   await writeFile(join(directory, "agent.md"), renderMarkdown(results));
 }
+
+/** Runs this benchmark again under the agent's shipped Node flags; null when already running under them. */
+function underShippedFlags(): number | null {
+  const missing = shippedNodeFlags().filter((flag) => !process.execArgv.includes(flag));
+  if (missing.length === 0) return null;
+  const child = spawnSync(process.execPath, [...process.execArgv, ...missing, ...process.argv.slice(1)], { stdio: "inherit" });
+  return child.status ?? 1;
+}
+
+const rerun = underShippedFlags();
+if (rerun !== null) process.exit(rerun);
 
 main().then(
   (code) => process.exit(code),

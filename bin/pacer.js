@@ -1,5 +1,6 @@
-#!/usr/bin/env node
-// The `pacer` command: the compiled CLI lives in dist/ (built by scripts/build.sh).
+#!/usr/bin/env -S node --max-semi-space-size=1
+// The `pacer` command: the compiled CLI lives in dist/ (built by scripts/build.sh). The shebang carries the
+// agent's V8 flags (src/agent/node-flags.ts says why; bench/results/agent.md has the numbers).
 import { existsSync } from "node:fs";
 const entry = new URL("../dist/src/cli/main.js", import.meta.url);
 if (!existsSync(entry)) {
