@@ -36,6 +36,8 @@ export interface AgentOverrides {
   /** The node's uplink devices when config.devices is empty (default: the default routes' devices). */
   devices?: () => Promise<string[]>;
   log?: (line: string) => void;
+  /** How long stop() waits for pending Events to be written before dropping them (default 2000 ms). */
+  eventFlushDeadlineMs?: number;
 }
 
 export interface RunningAgent {
@@ -50,6 +52,21 @@ export interface RunningAgent {
 }
 
 export const DISABLED_BY_CONFIGURATION = "disabled by configuration";
+
+/** Short: kubelet's default grace period is 30 s, and an Event is worth less than a prompt restart. */
+export const EVENT_FLUSH_DEADLINE_MS = 2000;
+
+/** Writes the sink's pending Events, waiting at most `deadlineMs`, then closes it. */
+export async function flushAndCloseEvents(sink: EventSink, deadlineMs: number, log: (line: string) => void): Promise<void> {
+  if (sink.idle) {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), deadlineMs)));
+    const flushed = await Promise.race([sink.idle().then(() => true), deadline]);
+    clearTimeout(timer);
+    if (!flushed) log(`stop: Events still pending after ${deadlineMs} ms are dropped`);
+  }
+  await sink.close?.();
+}
 
 export async function startAgent(config: AgentConfig, overrides: AgentOverrides = {}): Promise<RunningAgent> {
   const log = overrides.log ?? ((line: string) => console.log(`${new Date().toISOString()} ${line}`));
@@ -123,8 +140,8 @@ export async function startAgent(config: AgentConfig, overrides: AgentOverrides 
     for (const cleanup of cleanups.reverse()) await cleanup().catch((error: unknown) => log(`stop: ${(error as Error).message}`));
   };
   try {
-    const closable = events as EventSink & { close?: () => Promise<void> };
-    if (!overrides.events && typeof closable.close === "function") cleanups.push(() => closable.close!());
+    // Closed last on stop (cleanups run in reverse): Events emitted while stopping still get written.
+    if (!overrides.events) cleanups.push(() => flushAndCloseEvents(events, overrides.eventFlushDeadlineMs ?? EVENT_FLUSH_DEADLINE_MS, log));
     if (datapath) {
       const opened = datapath;
       cleanups.push(() => opened.close());

@@ -9,4 +9,8 @@ export type EventType = "Normal" | "Warning";
 
 export interface EventSink {
   emit(pod: PodInfo, type: EventType, reason: string, message: string): void;
+  /** Resolves once every emitted Event has been written (or failed and was logged). */
+  idle?(): Promise<void>;
+  /** Stops writing: what is still pending is dropped, writes in flight are awaited. */
+  close?(): Promise<void>;
 }
