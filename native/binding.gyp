@@ -7,11 +7,13 @@
       "sources": [
         "src/addon.c",
         "src/napi-util.c",
+        "src/ownership.c",
         "src/netns.c",
         "src/object.c",
         "src/maps.c",
         "src/tc.c",
         "src/rtnl.c",
+        "src/rtnl-call.c",
         "src/rtnl-ops.c",
         "src/rtnl-links.c",
         "src/fs.c"

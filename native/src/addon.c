@@ -1,5 +1,7 @@
-/* Module entry: registers every native function (list in addon.h) and routes libbpf's log. */
+/* Module entry, once per Node environment: registers every native function (list in addon.h), sets up the
+ * environment's ownership registry (ownership.h) and routes libbpf's log. */
 #include "addon.h"
+#include "ownership.h"
 #include <errno.h>
 #include <net/if.h>
 #include <string.h>
@@ -25,6 +27,7 @@ napi_value enter_and_find(napi_env env, const char *netns, const char *ifname, s
 static napi_value init(napi_env env, napi_value exports)
 {
 	object_module_init();
+	ownership_init(env);
 #define PACER_REGISTER(js_name, c_name)                                                                        \
 	{                                                                                                      \
 		napi_value function;                                                                           \

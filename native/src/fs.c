@@ -8,10 +8,8 @@
 /* statfsType(path) -> f_type (BPF_FS_MAGIC is 0xcafe4a11) */
 napi_value native_statfs_type(napi_env env, napi_callback_info info)
 {
-	napi_value argv[1];
 	char path[4096];
-	args_get(env, info, argv, 1);
-	if (!arg_string(env, argv[0], path, sizeof(path)))
+	if (!ARGS_READ(env, info, ARG_STRING(path)))
 		return NULL;
 	struct statfs result;
 	if (statfs(path, &result) < 0)
@@ -22,10 +20,8 @@ napi_value native_statfs_type(napi_env env, napi_callback_info info)
 /* mountBpffs(path): mount -t bpf bpf <path> -o mode=0700 */
 napi_value native_mount_bpffs(napi_env env, napi_callback_info info)
 {
-	napi_value argv[1];
 	char path[4096];
-	args_get(env, info, argv, 1);
-	if (!arg_string(env, argv[0], path, sizeof(path)))
+	if (!ARGS_READ(env, info, ARG_STRING(path)))
 		return NULL;
 	if (mount("bpf", path, "bpf", 0, "mode=0700") < 0)
 		return result_fail(env, errno, "mount bpffs at %s: %s", path, strerror(errno));
@@ -35,10 +31,8 @@ napi_value native_mount_bpffs(napi_env env, napi_callback_info info)
 /* unmount(path): for tests that mounted a private bpffs */
 napi_value native_unmount(napi_env env, napi_callback_info info)
 {
-	napi_value argv[1];
 	char path[4096];
-	args_get(env, info, argv, 1);
-	if (!arg_string(env, argv[0], path, sizeof(path)))
+	if (!ARGS_READ(env, info, ARG_STRING(path)))
 		return NULL;
 	if (umount2(path, MNT_DETACH) < 0)
 		return result_fail(env, errno, "unmount %s: %s", path, strerror(errno));

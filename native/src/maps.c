@@ -1,33 +1,30 @@
 /* Raw map and fd operations by fd: lookup/update/delete/next-key, open a pin, close an fd, object info. */
 #include "addon.h"
+#include "ownership.h"
 #include <bpf/bpf.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-/* objGet(path) -> fd (owned by the caller, close with closeFd) */
+/* objGet(path) -> fd (owned by the caller, close with closeFd; closed when the environment ends if not) */
 napi_value native_obj_get(napi_env env, napi_callback_info info)
 {
-	napi_value argv[1];
 	char path[4096];
-	args_get(env, info, argv, 1);
-	if (!arg_string(env, argv[0], path, sizeof(path)))
+	if (!ARGS_READ(env, info, ARG_STRING(path)))
 		return NULL;
 	int fd = bpf_obj_get(path);
 	if (fd < 0)
 		return result_fail(env, errno, "open pin %s: %s", path, strerror(errno));
+	owned_fd_add(env, fd);
 	return result_ok(env, make_i32(env, fd));
 }
 
 napi_value native_close_fd(napi_env env, napi_callback_info info)
 {
-	napi_value argv[1];
 	int32_t fd;
-	args_get(env, info, argv, 1);
-	if (!arg_i32(env, argv[0], &fd))
+	if (!ARGS_READ(env, info, ARG_I32(&fd)))
 		return NULL;
-	if (close(fd) < 0)
+	if (owned_fd_close(env, fd) < 0)
 		return result_fail(env, errno, "close fd %d: %s", fd, strerror(errno));
 	return result_ok(env, NULL);
 }
@@ -35,60 +32,57 @@ napi_value native_close_fd(napi_env env, napi_callback_info info)
 /* mapInfo(fd) -> {id, type, keySize, valueSize, maxEntries, name} */
 napi_value native_map_info(napi_env env, napi_callback_info info)
 {
-	napi_value argv[1];
 	int32_t fd;
-	args_get(env, info, argv, 1);
-	if (!arg_i32(env, argv[0], &fd))
+	if (!ARGS_READ(env, info, ARG_I32(&fd)))
 		return NULL;
 	struct bpf_map_info map_info = { 0 };
 	__u32 length = sizeof(map_info);
 	if (bpf_obj_get_info_by_fd(fd, &map_info, &length) < 0)
 		return result_fail(env, errno, "map info fd %d: %s", fd, strerror(errno));
-	napi_value out;
-	napi_create_object(env, &out);
-	set_prop(env, out, "id", make_u32(env, map_info.id));
-	set_prop(env, out, "type", make_u32(env, map_info.type));
-	set_prop(env, out, "keySize", make_u32(env, map_info.key_size));
-	set_prop(env, out, "valueSize", make_u32(env, map_info.value_size));
-	set_prop(env, out, "maxEntries", make_u32(env, map_info.max_entries));
-	set_prop(env, out, "name", make_string(env, map_info.name));
-	return result_ok(env, out);
+	return result_ok(env, make_object(env, "id", make_u32(env, map_info.id), "type", make_u32(env, map_info.type),
+					  "keySize", make_u32(env, map_info.key_size), "valueSize",
+					  make_u32(env, map_info.value_size), "maxEntries",
+					  make_u32(env, map_info.max_entries), "name", make_string(env, map_info.name),
+					  NULL));
+}
+
+/* Reads `size` bytes by `key` (the value, or the key after it) into *out as a Buffer; 0 or errno. */
+static int map_read(napi_env env, int (*read)(int fd, const void *key, void *out), int fd, const void *key,
+		    uint32_t size, napi_value *out)
+{
+	void *scratch = calloc(1, size ? size : 1);
+	int error = read(fd, key, scratch) < 0 ? errno : 0;
+	if (!error)
+		*out = make_buffer(env, scratch, size);
+	free(scratch);
+	return error;
 }
 
 /* mapLookup(fd, key, valueSize) -> Buffer */
 napi_value native_map_lookup(napi_env env, napi_callback_info info)
 {
-	napi_value argv[3];
 	int32_t fd;
 	uint32_t value_size;
 	void *key = NULL;
 	size_t key_length = 0;
-	args_get(env, info, argv, 3);
-	if (!arg_i32(env, argv[0], &fd) || !arg_buffer(env, argv[1], &key, &key_length) ||
-	    !arg_u32(env, argv[2], &value_size))
+	if (!ARGS_READ(env, info, ARG_I32(&fd), ARG_BUFFER(&key, &key_length), ARG_U32(&value_size)))
 		return NULL;
-	void *value = calloc(1, value_size ? value_size : 1);
-	if (bpf_map_lookup_elem(fd, key, value) < 0) {
-		int error = errno;
-		free(value);
+	napi_value value;
+	int error = map_read(env, bpf_map_lookup_elem, fd, key, value_size, &value);
+	if (error)
 		return result_fail(env, error, "map lookup fd %d: %s", fd, strerror(error));
-	}
-	napi_value out = make_buffer(env, value, value_size);
-	free(value);
-	return result_ok(env, out);
+	return result_ok(env, value);
 }
 
 /* mapUpdate(fd, key, value, flags) */
 napi_value native_map_update(napi_env env, napi_callback_info info)
 {
-	napi_value argv[4];
 	int32_t fd;
 	uint32_t flags;
 	void *key = NULL, *value = NULL;
 	size_t key_length = 0, value_length = 0;
-	args_get(env, info, argv, 4);
-	if (!arg_i32(env, argv[0], &fd) || !arg_buffer(env, argv[1], &key, &key_length) ||
-	    !arg_buffer(env, argv[2], &value, &value_length) || !arg_u32(env, argv[3], &flags))
+	if (!ARGS_READ(env, info, ARG_I32(&fd), ARG_BUFFER(&key, &key_length), ARG_BUFFER(&value, &value_length),
+		       ARG_U32(&flags)))
 		return NULL;
 	if (bpf_map_update_elem(fd, key, value, flags) < 0)
 		return result_fail(env, errno, "map update fd %d: %s", fd, strerror(errno));
@@ -98,12 +92,10 @@ napi_value native_map_update(napi_env env, napi_callback_info info)
 /* mapDelete(fd, key) */
 napi_value native_map_delete(napi_env env, napi_callback_info info)
 {
-	napi_value argv[2];
 	int32_t fd;
 	void *key = NULL;
 	size_t key_length = 0;
-	args_get(env, info, argv, 2);
-	if (!arg_i32(env, argv[0], &fd) || !arg_buffer(env, argv[1], &key, &key_length))
+	if (!ARGS_READ(env, info, ARG_I32(&fd), ARG_BUFFER(&key, &key_length)))
 		return NULL;
 	if (bpf_map_delete_elem(fd, key) < 0)
 		return result_fail(env, errno, "map delete fd %d: %s", fd, strerror(errno));
@@ -113,25 +105,17 @@ napi_value native_map_delete(napi_env env, napi_callback_info info)
 /* mapNextKey(fd, key | null, keySize) -> Buffer | null at the end */
 napi_value native_map_next_key(napi_env env, napi_callback_info info)
 {
-	napi_value argv[3];
 	int32_t fd;
 	uint32_t key_size;
 	void *key = NULL;
 	size_t key_length = 0;
-	args_get(env, info, argv, 3);
-	if (!arg_i32(env, argv[0], &fd) || !arg_u32(env, argv[2], &key_size))
+	if (!ARGS_READ(env, info, ARG_I32(&fd), ARG_OPTIONAL_BUFFER(&key, &key_length), ARG_U32(&key_size)))
 		return NULL;
-	if (!arg_is_nullish(env, argv[1]) && !arg_buffer(env, argv[1], &key, &key_length))
-		return NULL;
-	void *next = calloc(1, key_size ? key_size : 1);
-	if (bpf_map_get_next_key(fd, key, next) < 0) {
-		int error = errno;
-		free(next);
-		if (error == ENOENT)
-			return result_ok(env, make_null(env));
+	napi_value next;
+	int error = map_read(env, bpf_map_get_next_key, fd, key, key_size, &next);
+	if (error == ENOENT)
+		return result_ok(env, make_null(env));
+	if (error)
 		return result_fail(env, error, "map next key fd %d: %s", fd, strerror(error));
-	}
-	napi_value out = make_buffer(env, next, key_size);
-	free(next);
-	return result_ok(env, out);
+	return result_ok(env, next);
 }

@@ -2,17 +2,8 @@
 #include "napi-util.h"
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-
-void args_get(napi_env env, napi_callback_info info, napi_value *argv, size_t count)
-{
-	size_t argc = count;
-	napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-	napi_value undefined;
-	napi_get_undefined(env, &undefined);
-	for (size_t i = argc; i < count; i++)
-		argv[i] = undefined;
-}
 
 static bool type_error(napi_env env, const char *what)
 {
@@ -20,14 +11,14 @@ static bool type_error(napi_env env, const char *what)
 	return false;
 }
 
-bool arg_is_nullish(napi_env env, napi_value value)
+static bool is_nullish(napi_env env, napi_value value)
 {
 	napi_valuetype type;
 	napi_typeof(env, value, &type);
 	return type == napi_null || type == napi_undefined;
 }
 
-bool arg_string(napi_env env, napi_value value, char *buffer, size_t size)
+static bool read_string(napi_env env, napi_value value, char *buffer, size_t size)
 {
 	size_t length = 0;
 	if (napi_get_value_string_utf8(env, value, buffer, size, &length) != napi_ok)
@@ -37,37 +28,7 @@ bool arg_string(napi_env env, napi_value value, char *buffer, size_t size)
 	return true;
 }
 
-bool arg_optional_string(napi_env env, napi_value value, char *buffer, size_t size)
-{
-	if (arg_is_nullish(env, value)) {
-		buffer[0] = '\0';
-		return true;
-	}
-	return arg_string(env, value, buffer, size);
-}
-
-bool arg_u32(napi_env env, napi_value value, uint32_t *out)
-{
-	if (napi_get_value_uint32(env, value, out) != napi_ok)
-		return type_error(env, "expected an unsigned 32-bit number");
-	return true;
-}
-
-bool arg_i32(napi_env env, napi_value value, int32_t *out)
-{
-	if (napi_get_value_int32(env, value, out) != napi_ok)
-		return type_error(env, "expected a 32-bit number");
-	return true;
-}
-
-bool arg_bool(napi_env env, napi_value value, bool *out)
-{
-	if (napi_get_value_bool(env, value, out) != napi_ok)
-		return type_error(env, "expected a boolean");
-	return true;
-}
-
-bool arg_u64(napi_env env, napi_value value, uint64_t *out)
+static bool read_u64(napi_env env, napi_value value, uint64_t *out)
 {
 	napi_valuetype type;
 	napi_typeof(env, value, &type);
@@ -83,7 +44,7 @@ bool arg_u64(napi_env env, napi_value value, uint64_t *out)
 	return true;
 }
 
-bool arg_buffer(napi_env env, napi_value value, void **data, size_t *length)
+static bool read_buffer(napi_env env, napi_value value, void **data, size_t *length)
 {
 	bool is_buffer = false;
 	napi_is_buffer(env, value, &is_buffer);
@@ -93,14 +54,72 @@ bool arg_buffer(napi_env env, napi_value value, void **data, size_t *length)
 	return true;
 }
 
+static bool read_one(napi_env env, napi_value value, const struct arg_spec *spec)
+{
+	switch (spec->kind) {
+	case ARG_KIND_OPTIONAL_STRING:
+		if (is_nullish(env, value)) {
+			((char *)spec->out)[0] = '\0';
+			return true;
+		}
+		return read_string(env, value, spec->out, spec->size);
+	case ARG_KIND_STRING:
+		return read_string(env, value, spec->out, spec->size);
+	case ARG_KIND_U32:
+		return napi_get_value_uint32(env, value, spec->out) == napi_ok ||
+		       type_error(env, "expected an unsigned 32-bit number");
+	case ARG_KIND_I32:
+		return napi_get_value_int32(env, value, spec->out) == napi_ok ||
+		       type_error(env, "expected a 32-bit number");
+	case ARG_KIND_BOOL:
+		return napi_get_value_bool(env, value, spec->out) == napi_ok || type_error(env, "expected a boolean");
+	case ARG_KIND_U64:
+		return read_u64(env, value, spec->out);
+	case ARG_KIND_OPTIONAL_BUFFER:
+		if (is_nullish(env, value)) {
+			*(void **)spec->out = NULL;
+			*spec->length = 0;
+			return true;
+		}
+		return read_buffer(env, value, spec->out, spec->length);
+	case ARG_KIND_BUFFER:
+		return read_buffer(env, value, spec->out, spec->length);
+	case ARG_KIND_VALUE:
+		*(napi_value *)spec->out = value;
+		return true;
+	case ARG_KIND_CUSTOM:
+		return spec->reader(env, value, spec->out);
+	}
+	abort(); /* an unknown kind is a programming error */
+}
+
+bool args_read(napi_env env, napi_callback_info info, const struct arg_spec *specs, size_t count)
+{
+	napi_value argv[PACER_MAX_ARGS], undefined;
+	if (count > PACER_MAX_ARGS)
+		abort(); /* a programming error: raise PACER_MAX_ARGS */
+	size_t argc = count;
+	napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+	napi_get_undefined(env, &undefined);
+	for (size_t i = 0; i < count; i++)
+		if (!read_one(env, i < argc ? argv[i] : undefined, &specs[i]))
+			return false;
+	return true;
+}
+
+bool arg_read_field(napi_env env, napi_value object, const char *name, struct arg_spec spec)
+{
+	napi_value field;
+	if (napi_get_named_property(env, object, name, &field) != napi_ok || is_nullish(env, field))
+		return true;
+	return read_one(env, field, &spec);
+}
+
 napi_value result_ok(napi_env env, napi_value value)
 {
-	napi_value result;
-	napi_create_object(env, &result);
-	set_prop(env, result, "ok", make_bool(env, true));
 	if (value)
-		set_prop(env, result, "value", value);
-	return result;
+		return make_object(env, "ok", make_bool(env, true), "value", value, NULL);
+	return make_object(env, "ok", make_bool(env, true), NULL);
 }
 
 napi_value result_fail(napi_env env, int error_number, const char *format, ...)
@@ -110,12 +129,21 @@ napi_value result_fail(napi_env env, int error_number, const char *format, ...)
 	va_start(arguments, format);
 	vsnprintf(message, sizeof(message), format, arguments);
 	va_end(arguments);
-	napi_value result;
-	napi_create_object(env, &result);
-	set_prop(env, result, "ok", make_bool(env, false));
-	set_prop(env, result, "errno", make_i32(env, error_number < 0 ? -error_number : error_number));
-	set_prop(env, result, "message", make_string(env, message));
-	return result;
+	return make_object(env, "ok", make_bool(env, false), "errno",
+			   make_i32(env, error_number < 0 ? -error_number : error_number), "message",
+			   make_string(env, message), NULL);
+}
+
+napi_value make_object(napi_env env, ...)
+{
+	napi_value object;
+	napi_create_object(env, &object);
+	va_list pairs;
+	va_start(pairs, env);
+	for (const char *name = va_arg(pairs, const char *); name; name = va_arg(pairs, const char *))
+		napi_set_named_property(env, object, name, va_arg(pairs, napi_value));
+	va_end(pairs);
+	return object;
 }
 
 napi_value make_u32(napi_env env, uint32_t value)
@@ -166,9 +194,4 @@ napi_value make_null(napi_env env)
 	napi_value out;
 	napi_get_null(env, &out);
 	return out;
-}
-
-void set_prop(napi_env env, napi_value object, const char *name, napi_value value)
-{
-	napi_set_named_property(env, object, name, value);
 }

@@ -3,8 +3,11 @@
  * state survives restarts), set .rodata variables by name before load, load, hand out program/map fds
  * (borrowed: owned by the object), close. Also BPF_PROG_TEST_RUN and helper probes.
  * libbpf's log is captured so a verifier refusal reaches TypeScript inside the error message.
+ * An object is owned by the environment that opened it (ownership.h): closed by objectClose, by its
+ * external's finalizer, or by the environment's cleanup hook, whichever comes first.
  */
 #include "addon.h"
+#include "ownership.h"
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
@@ -44,39 +47,61 @@ void object_module_init(void)
 }
 
 struct pacer_object {
+	struct owned owned; /* first: the registry hands back this entry */
 	struct bpf_object *object;
 };
 
-static void finalize_object(napi_env env, void *data, void *hint)
+/* Closes the libbpf object (its program and map fds with it); the handle stays until its finalizer. */
+static void close_object(struct owned *entry)
 {
-	struct pacer_object *handle = data;
+	struct pacer_object *handle = (struct pacer_object *)entry;
 	if (handle->object)
 		bpf_object__close(handle->object);
-	free(handle);
+	handle->object = NULL;
 }
 
-static struct pacer_object *get_object(napi_env env, napi_value value)
+static void release_object(struct pacer_object *handle)
+{
+	owned_remove(&handle->owned);
+	close_object(&handle->owned);
+}
+
+static void finalize_object(napi_env env, void *data, void *hint)
+{
+	release_object(data);
+	free(data);
+}
+
+static bool read_handle(napi_env env, napi_value value, void *out)
 {
 	void *data = NULL;
 	if (napi_get_value_external(env, value, &data) != napi_ok || !data) {
 		napi_throw_type_error(env, NULL, "expected a BPF object handle");
-		return NULL;
+		return false;
 	}
-	struct pacer_object *handle = data;
-	if (!handle->object) {
-		napi_throw_error(env, NULL, "BPF object handle already closed");
-		return NULL;
-	}
-	return handle;
+	*(struct pacer_object **)out = data;
+	return true;
 }
+
+/* A handle whose object is still open. */
+static bool read_open_handle(napi_env env, napi_value value, void *out)
+{
+	if (!read_handle(env, value, out))
+		return false;
+	if (!(*(struct pacer_object **)out)->object) {
+		napi_throw_error(env, NULL, "BPF object handle already closed");
+		return false;
+	}
+	return true;
+}
+
+#define ARG_OPEN_OBJECT(pointer) ARG_CUSTOM(read_open_handle, ARG_TYPED(struct pacer_object *, pointer))
 
 /* objectOpen(path, pinRoot) -> handle */
 napi_value native_object_open(napi_env env, napi_callback_info info)
 {
-	napi_value argv[2];
 	char path[4096], pin_root[4096];
-	args_get(env, info, argv, 2);
-	if (!arg_string(env, argv[0], path, sizeof(path)) || !arg_string(env, argv[1], pin_root, sizeof(pin_root)))
+	if (!ARGS_READ(env, info, ARG_STRING(path), ARG_STRING(pin_root)))
 		return NULL;
 	log_reset();
 	LIBBPF_OPTS(bpf_object_open_opts, options, .pin_root_path = pin_root);
@@ -86,6 +111,7 @@ napi_value native_object_open(napi_env env, napi_callback_info info)
 		return result_fail(env, (int)error, "open BPF object %s: %s %s", path, strerror((int)-error), libbpf_log);
 	struct pacer_object *handle = calloc(1, sizeof(*handle));
 	handle->object = object;
+	owned_add(env, &handle->owned, close_object);
 	napi_value external;
 	napi_create_external(env, handle, finalize_object, NULL, &external);
 	return result_ok(env, external);
@@ -94,13 +120,11 @@ napi_value native_object_open(napi_env env, napi_callback_info info)
 /* objectSetRodata(handle, variableName, bytes): writes a `const volatile` global before load. */
 napi_value native_object_set_rodata(napi_env env, napi_callback_info info)
 {
-	napi_value argv[3];
+	struct pacer_object *handle;
 	char name[256];
 	void *bytes = NULL;
 	size_t length = 0;
-	args_get(env, info, argv, 3);
-	struct pacer_object *handle = get_object(env, argv[0]);
-	if (!handle || !arg_string(env, argv[1], name, sizeof(name)) || !arg_buffer(env, argv[2], &bytes, &length))
+	if (!ARGS_READ(env, info, ARG_OPEN_OBJECT(&handle), ARG_STRING(name), ARG_BUFFER(&bytes, &length)))
 		return NULL;
 	struct bpf_map *map = NULL, *candidate;
 	bpf_object__for_each_map(candidate, handle->object) {
@@ -144,10 +168,8 @@ napi_value native_object_set_rodata(napi_env env, napi_callback_info info)
 /* objectLoad(handle): verifier and map creation/reuse; the libbpf log (verifier output) is in the message. */
 napi_value native_object_load(napi_env env, napi_callback_info info)
 {
-	napi_value argv[1];
-	args_get(env, info, argv, 1);
-	struct pacer_object *handle = get_object(env, argv[0]);
-	if (!handle)
+	struct pacer_object *handle;
+	if (!ARGS_READ(env, info, ARG_OPEN_OBJECT(&handle)))
 		return NULL;
 	log_reset();
 	int error = bpf_object__load(handle->object);
@@ -157,63 +179,48 @@ napi_value native_object_load(napi_env env, napi_callback_info info)
 }
 
 /* objectProgramFd(handle, name) / objectMapFd(handle, name): fds borrowed from the object. */
+static napi_value object_fd(napi_env env, napi_callback_info info, bool want_program)
+{
+	struct pacer_object *handle;
+	char name[256];
+	if (!ARGS_READ(env, info, ARG_OPEN_OBJECT(&handle), ARG_STRING(name)))
+		return NULL;
+	const char *kind = want_program ? "program" : "map";
+	struct bpf_program *program = want_program ? bpf_object__find_program_by_name(handle->object, name) : NULL;
+	struct bpf_map *map = want_program ? NULL : bpf_object__find_map_by_name(handle->object, name);
+	if (!program && !map)
+		return result_fail(env, ENOENT, "find %s %s: no such %s in the object", kind, name, kind);
+	int fd = program ? bpf_program__fd(program) : bpf_map__fd(map);
+	if (fd < 0)
+		return result_fail(env, -fd, "%s %s: not loaded", kind, name);
+	return result_ok(env, make_i32(env, fd));
+}
+
 napi_value native_object_program_fd(napi_env env, napi_callback_info info)
 {
-	napi_value argv[2];
-	char name[256];
-	args_get(env, info, argv, 2);
-	struct pacer_object *handle = get_object(env, argv[0]);
-	if (!handle || !arg_string(env, argv[1], name, sizeof(name)))
-		return NULL;
-	struct bpf_program *program = bpf_object__find_program_by_name(handle->object, name);
-	if (!program)
-		return result_fail(env, ENOENT, "find program %s: no such program in the object", name);
-	int fd = bpf_program__fd(program);
-	if (fd < 0)
-		return result_fail(env, -fd, "program %s: not loaded", name);
-	return result_ok(env, make_i32(env, fd));
+	return object_fd(env, info, true);
 }
 
 napi_value native_object_map_fd(napi_env env, napi_callback_info info)
 {
-	napi_value argv[2];
-	char name[256];
-	args_get(env, info, argv, 2);
-	struct pacer_object *handle = get_object(env, argv[0]);
-	if (!handle || !arg_string(env, argv[1], name, sizeof(name)))
-		return NULL;
-	struct bpf_map *map = bpf_object__find_map_by_name(handle->object, name);
-	if (!map)
-		return result_fail(env, ENOENT, "find map %s: no such map in the object", name);
-	int fd = bpf_map__fd(map);
-	if (fd < 0)
-		return result_fail(env, -fd, "map %s: not loaded", name);
-	return result_ok(env, make_i32(env, fd));
+	return object_fd(env, info, false);
 }
 
+/* objectClose(handle): closing twice is fine. */
 napi_value native_object_close(napi_env env, napi_callback_info info)
 {
-	napi_value argv[1];
-	args_get(env, info, argv, 1);
-	void *data = NULL;
-	if (napi_get_value_external(env, argv[0], &data) != napi_ok || !data) {
-		napi_throw_type_error(env, NULL, "expected a BPF object handle");
+	struct pacer_object *handle;
+	if (!ARGS_READ(env, info, ARG_CUSTOM(read_handle, ARG_TYPED(struct pacer_object *, &handle))))
 		return NULL;
-	}
-	struct pacer_object *handle = data;
-	if (handle->object)
-		bpf_object__close(handle->object);
-	handle->object = NULL;
+	release_object(handle);
 	return result_ok(env, NULL);
 }
 
 /* probeHelper(programType, helperId) -> boolean */
 napi_value native_probe_helper(napi_env env, napi_callback_info info)
 {
-	napi_value argv[2];
 	uint32_t program_type, helper_id;
-	args_get(env, info, argv, 2);
-	if (!arg_u32(env, argv[0], &program_type) || !arg_u32(env, argv[1], &helper_id))
+	if (!ARGS_READ(env, info, ARG_U32(&program_type), ARG_U32(&helper_id)))
 		return NULL;
 	log_reset();
 	int supported = libbpf_probe_bpf_helper((enum bpf_prog_type)program_type, (enum bpf_func_id)helper_id, NULL);
@@ -225,26 +232,17 @@ napi_value native_probe_helper(napi_env env, napi_callback_info info)
 /* progTestRun(fd, data, {tstamp, wireLen, ifindex, repeat}) -> {retval, durationNs, tstamp, wireLen, data} */
 napi_value native_prog_test_run(napi_env env, napi_callback_info info)
 {
-	napi_value argv[3], field;
+	napi_value fields;
 	int32_t fd;
 	void *data = NULL;
 	size_t length = 0;
 	uint64_t tstamp = 0;
 	uint32_t wire_len = 0, repeat = 1, ifindex = 0;
-	args_get(env, info, argv, 3);
-	if (!arg_i32(env, argv[0], &fd) || !arg_buffer(env, argv[1], &data, &length))
-		return NULL;
-	if (napi_get_named_property(env, argv[2], "tstamp", &field) == napi_ok && !arg_is_nullish(env, field) &&
-	    !arg_u64(env, field, &tstamp))
-		return NULL;
-	if (napi_get_named_property(env, argv[2], "wireLen", &field) == napi_ok && !arg_is_nullish(env, field) &&
-	    !arg_u32(env, field, &wire_len))
-		return NULL;
-	if (napi_get_named_property(env, argv[2], "ifindex", &field) == napi_ok && !arg_is_nullish(env, field) &&
-	    !arg_u32(env, field, &ifindex))
-		return NULL;
-	if (napi_get_named_property(env, argv[2], "repeat", &field) == napi_ok && !arg_is_nullish(env, field) &&
-	    !arg_u32(env, field, &repeat))
+	if (!ARGS_READ(env, info, ARG_I32(&fd), ARG_BUFFER(&data, &length), ARG_VALUE(&fields)) ||
+	    !arg_read_field(env, fields, "tstamp", (struct arg_spec)ARG_U64(&tstamp)) ||
+	    !arg_read_field(env, fields, "wireLen", (struct arg_spec)ARG_U32(&wire_len)) ||
+	    !arg_read_field(env, fields, "ifindex", (struct arg_spec)ARG_U32(&ifindex)) ||
+	    !arg_read_field(env, fields, "repeat", (struct arg_spec)ARG_U32(&repeat)))
 		return NULL;
 	struct __sk_buff context_in = { .tstamp = tstamp, .wire_len = wire_len, .ifindex = ifindex };
 	struct __sk_buff context_out = { 0 };
@@ -258,13 +256,10 @@ napi_value native_prog_test_run(napi_env env, napi_callback_info info)
 		free(data_out);
 		return result_fail(env, errno, "test-run program fd %d: %s", fd, strerror(errno));
 	}
-	napi_value out;
-	napi_create_object(env, &out);
-	set_prop(env, out, "retval", make_u32(env, options.retval));
-	set_prop(env, out, "durationNs", make_u32(env, options.duration));
-	set_prop(env, out, "tstamp", make_bigint(env, context_out.tstamp));
-	set_prop(env, out, "wireLen", make_u32(env, context_out.wire_len));
-	set_prop(env, out, "data", make_buffer(env, data_out, options.data_size_out));
+	napi_value out = make_object(env, "retval", make_u32(env, options.retval), "durationNs",
+				     make_u32(env, options.duration), "tstamp", make_bigint(env, context_out.tstamp),
+				     "wireLen", make_u32(env, context_out.wire_len), "data",
+				     make_buffer(env, data_out, options.data_size_out), NULL);
 	free(data_out);
 	return result_ok(env, out);
 }

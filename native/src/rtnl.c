@@ -50,6 +50,18 @@ void rtnl_parse(struct rtattr **table, int max, struct rtattr *attribute, int le
 	}
 }
 
+void rtnl_parse_message(struct rtattr **table, int max, struct nlmsghdr *message, size_t header_size)
+{
+	/* = IFLA_RTA/IFLA_PAYLOAD and their IFA_ and TCA_ twins, for any header size */
+	rtnl_parse(table, max, (struct rtattr *)((char *)NLMSG_DATA(message) + NLMSG_ALIGN(header_size)),
+		   (int)(message->nlmsg_len - NLMSG_SPACE(header_size)));
+}
+
+void rtnl_parse_nested(struct rtattr **table, int max, struct rtattr *attribute)
+{
+	rtnl_parse(table, max, RTA_DATA(attribute), (int)RTA_PAYLOAD(attribute));
+}
+
 static void read_extended_ack(struct nlmsghdr *message, struct nlmsgerr *error)
 {
 	if (!(message->nlmsg_flags & NLM_F_ACK_TLVS))

@@ -21,7 +21,11 @@ void rtnl_add_attr(struct rtnl_request *request, int type, const void *data, siz
  * Returns 0 or -errno; the kernel's extended-ack text (if any) is in rtnl_error_text(). */
 int rtnl_transact(struct rtnl_request *request, rtnl_on_message on_message, void *context);
 const char *rtnl_error_text(void);
-/* Fills table[0..max] with the attributes in [attribute, attribute+length). */
+/* Fills table[0..max] with the attributes in [attribute, attribute+length); the first of each type wins. */
 void rtnl_parse(struct rtattr **table, int max, struct rtattr *attribute, int length);
+/* The attributes after a message's fixed header of `header_size` bytes (struct tcmsg, ifinfomsg, ifaddrmsg). */
+void rtnl_parse_message(struct rtattr **table, int max, struct nlmsghdr *message, size_t header_size);
+/* The attributes nested in `attribute`. */
+void rtnl_parse_nested(struct rtattr **table, int max, struct rtattr *attribute);
 
 #endif

@@ -18,10 +18,8 @@
 /* tcHookCreate(netns, ifname) -> {created}: creates clsact; "already there" is success (created: false). */
 napi_value native_tc_hook_create(napi_env env, napi_callback_info info)
 {
-	napi_value argv[2];
 	char netns[4096], ifname[64];
-	args_get(env, info, argv, 2);
-	if (!arg_optional_string(env, argv[0], netns, sizeof(netns)) || !arg_string(env, argv[1], ifname, sizeof(ifname)))
+	if (!ARGS_READ(env, info, ARG_OPTIONAL_STRING(netns), ARG_STRING(ifname)))
 		return NULL;
 	ENTER_OR_RETURN(netns, ifname);
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_EGRESS);
@@ -29,19 +27,14 @@ napi_value native_tc_hook_create(napi_env env, napi_callback_info info)
 	netns_leave(&guard);
 	if (error && error != -EEXIST)
 		return result_fail(env, error, "create clsact on %s: %s", ifname, strerror(-error));
-	napi_value out;
-	napi_create_object(env, &out);
-	set_prop(env, out, "created", make_bool(env, error == 0));
-	return result_ok(env, out);
+	return result_ok(env, make_object(env, "created", make_bool(env, error == 0), NULL));
 }
 
 /* tcHookDestroy(netns, ifname): deletes the clsact qdisc and every filter on it. */
 napi_value native_tc_hook_destroy(napi_env env, napi_callback_info info)
 {
-	napi_value argv[2];
 	char netns[4096], ifname[64];
-	args_get(env, info, argv, 2);
-	if (!arg_optional_string(env, argv[0], netns, sizeof(netns)) || !arg_string(env, argv[1], ifname, sizeof(ifname)))
+	if (!ARGS_READ(env, info, ARG_OPTIONAL_STRING(netns), ARG_STRING(ifname)))
 		return NULL;
 	ENTER_OR_RETURN(netns, ifname);
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
@@ -52,81 +45,53 @@ napi_value native_tc_hook_destroy(napi_env env, napi_callback_info info)
 	return result_ok(env, NULL);
 }
 
-static bool read_point(napi_env env, napi_value *argv, char *netns, char *ifname, bool *egress, uint32_t *handle,
-		       uint32_t *priority)
-{
-	return arg_optional_string(env, argv[0], netns, 4096) && arg_string(env, argv[1], ifname, 64) &&
-	       arg_bool(env, argv[2], egress) && arg_u32(env, argv[3], handle) && arg_u32(env, argv[4], priority);
-}
+enum tc_program_operation { TC_ATTACH, TC_DETACH, TC_QUERY };
 
-/* tcAttach(netns, ifname, egress, handle, priority, programFd, replace) -> {programId} */
-napi_value native_tc_attach(napi_env env, napi_callback_info info)
+/*
+ * tcAttach(netns, ifname, egress, handle, priority, programFd, replace) -> {programId}
+ * tcDetach(netns, ifname, egress, handle, priority)
+ * tcQuery(netns, ifname, egress, handle, priority) -> {programId}; errno ENOENT when nothing is attached.
+ */
+static napi_value tc_program(napi_env env, napi_callback_info info, enum tc_program_operation operation)
 {
-	napi_value argv[7];
 	char netns[4096], ifname[64];
-	bool egress, replace;
+	bool egress, replace = false;
 	uint32_t handle, priority;
-	int32_t program_fd;
-	args_get(env, info, argv, 7);
-	if (!read_point(env, argv, netns, ifname, &egress, &handle, &priority) ||
-	    !arg_i32(env, argv[5], &program_fd) || !arg_bool(env, argv[6], &replace))
+	int32_t program_fd = 0;
+	const struct arg_spec arguments[] = { ARG_OPTIONAL_STRING(netns), ARG_STRING(ifname), ARG_BOOL(&egress),
+					      ARG_U32(&handle),		  ARG_U32(&priority), ARG_I32(&program_fd),
+					      ARG_BOOL(&replace) };
+	if (!args_read(env, info, arguments, operation == TC_ATTACH ? 7 : 5))
 		return NULL;
 	ENTER_OR_RETURN(netns, ifname);
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = egress ? BPF_TC_EGRESS : BPF_TC_INGRESS);
+	/* Detach and query take neither a program fd nor flags (libbpf refuses them: EINVAL). */
 	LIBBPF_OPTS(bpf_tc_opts, options, .handle = handle, .priority = priority, .prog_fd = program_fd,
 		    .flags = replace ? BPF_TC_F_REPLACE : 0);
-	int error = bpf_tc_attach(&hook, &options);
+	int error = operation == TC_ATTACH   ? bpf_tc_attach(&hook, &options)
+		    : operation == TC_DETACH ? bpf_tc_detach(&hook, &options)
+					     : bpf_tc_query(&hook, &options);
 	netns_leave(&guard);
+	static const char *const verbs[] = { [TC_ATTACH] = "attach", [TC_DETACH] = "detach", [TC_QUERY] = "query" };
 	if (error)
-		return result_fail(env, error, "attach tc %s on %s: %s", egress ? "egress" : "ingress", ifname,
-				   strerror(-error));
-	napi_value out;
-	napi_create_object(env, &out);
-	set_prop(env, out, "programId", make_u32(env, options.prog_id));
-	return result_ok(env, out);
+		return result_fail(env, error, "%s tc %s on %s: %s", verbs[operation], egress ? "egress" : "ingress",
+				   ifname, strerror(-error));
+	if (operation == TC_DETACH)
+		return result_ok(env, NULL);
+	return result_ok(env, make_object(env, "programId", make_u32(env, options.prog_id), NULL));
 }
 
-/* tcDetach(netns, ifname, egress, handle, priority) */
+napi_value native_tc_attach(napi_env env, napi_callback_info info)
+{
+	return tc_program(env, info, TC_ATTACH);
+}
+
 napi_value native_tc_detach(napi_env env, napi_callback_info info)
 {
-	napi_value argv[5];
-	char netns[4096], ifname[64];
-	bool egress;
-	uint32_t handle, priority;
-	args_get(env, info, argv, 5);
-	if (!read_point(env, argv, netns, ifname, &egress, &handle, &priority))
-		return NULL;
-	ENTER_OR_RETURN(netns, ifname);
-	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = egress ? BPF_TC_EGRESS : BPF_TC_INGRESS);
-	LIBBPF_OPTS(bpf_tc_opts, options, .handle = handle, .priority = priority);
-	int error = bpf_tc_detach(&hook, &options);
-	netns_leave(&guard);
-	if (error)
-		return result_fail(env, error, "detach tc %s on %s: %s", egress ? "egress" : "ingress", ifname,
-				   strerror(-error));
-	return result_ok(env, NULL);
+	return tc_program(env, info, TC_DETACH);
 }
 
-/* tcQuery(netns, ifname, egress, handle, priority) -> {programId}; errno ENOENT when nothing is attached. */
 napi_value native_tc_query(napi_env env, napi_callback_info info)
 {
-	napi_value argv[5];
-	char netns[4096], ifname[64];
-	bool egress;
-	uint32_t handle, priority;
-	args_get(env, info, argv, 5);
-	if (!read_point(env, argv, netns, ifname, &egress, &handle, &priority))
-		return NULL;
-	ENTER_OR_RETURN(netns, ifname);
-	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = egress ? BPF_TC_EGRESS : BPF_TC_INGRESS);
-	LIBBPF_OPTS(bpf_tc_opts, options, .handle = handle, .priority = priority);
-	int error = bpf_tc_query(&hook, &options);
-	netns_leave(&guard);
-	if (error)
-		return result_fail(env, error, "query tc %s on %s: %s", egress ? "egress" : "ingress", ifname,
-				   strerror(-error));
-	napi_value out;
-	napi_create_object(env, &out);
-	set_prop(env, out, "programId", make_u32(env, options.prog_id));
-	return result_ok(env, out);
+	return tc_program(env, info, TC_QUERY);
 }
