@@ -3,6 +3,11 @@
  * namespace (since Linux 4.15: "tcp: Namespace-ify sysctl_tcp_default_congestion_control"),
  * so it is written inside each limited Pod's namespace, once per Pod, after its egress limit is enforced.
  * A Datapath decorator, so the reconciler stays unaware of it.
+ *
+ * The write goes through a proc root (env PACER_PROC_ROOT, default /proc): in a container whose /proc is
+ * read-only, point it at a read-write mount of the host's proc (the Helm chart mounts it at /host/proc).
+ * Any procfs mount works, because /proc/sys/net is resolved against the network namespace of the task
+ * that opens the file (net/sysctl_net.c, net_ctl_header_lookup), and the writer runs inside the Pod's.
  */
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
@@ -10,8 +15,22 @@ import type { Datapath, Direction, EnsureResult, LimitSpec } from "../datapath/d
 
 const run = promisify(execFile);
 
-export async function setCongestionControl(netnsPath: string, algorithm: string): Promise<void> {
-  await run("nsenter", [`--net=${netnsPath}`, "sh", "-c", `echo ${algorithm} > /proc/sys/net/ipv4/tcp_congestion_control`]);
+export const defaultProcRoot = (): string => process.env.PACER_PROC_ROOT || "/proc";
+
+export async function setCongestionControl(netnsPath: string, algorithm: string, procRoot = defaultProcRoot()): Promise<void> {
+  const file = `${procRoot}/sys/net/ipv4/tcp_congestion_control`;
+  try {
+    await run("nsenter", [`--net=${netnsPath}`, "--", "sh", "-c", 'echo "$1" > "$2"', "sh", algorithm, file]);
+  } catch (error) {
+    const detail = (error as { stderr?: string }).stderr?.trim() || (error as Error).message;
+    throw new Error(`write ${algorithm} to ${file} in ${netnsPath}: ${detail}`, { cause: error });
+  }
+}
+
+/** The Pod namespace's current TCP congestion control (read through the same proc root). */
+export async function congestionControlOf(netnsPath: string, procRoot = defaultProcRoot()): Promise<string> {
+  const { stdout } = await run("nsenter", [`--net=${netnsPath}`, "--", "cat", `${procRoot}/sys/net/ipv4/tcp_congestion_control`]);
+  return stdout.trim();
 }
 
 export function withBbr(inner: Datapath, log: (line: string) => void, set = setCongestionControl): Datapath {
