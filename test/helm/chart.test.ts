@@ -125,6 +125,12 @@ describe("helm chart deploy/helm/pacer", { skip: requirePrerequisites([helmMissi
     assert.deepEqual(nodeName?.valueFrom, { fieldRef: { fieldPath: "spec.nodeName" } });
   });
 
+  it("points per-netns sysctls (bbr) at the host's /proc, which is mounted read-write at /host/proc", () => {
+    const procRoot = agentOf().env?.find((variable) => variable.name === "PACER_PROC_ROOT");
+    assert.equal(procRoot?.value, "/host/proc");
+    assert.ok(agentOf().volumeMounts?.some((mount) => mount.mountPath === "/host/proc" && mount.readOnly !== true));
+  });
+
   it("turns values into the agent's flags", () => {
     const defaults = argsOf();
     assert.equal(agentOf().command?.join(" "), "pacer");
