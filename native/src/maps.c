@@ -109,7 +109,10 @@ napi_value native_map_next_key(napi_env env, napi_callback_info info)
 	uint32_t key_size;
 	void *key = NULL;
 	size_t key_length = 0;
-	if (!ARGS_READ(env, info, ARG_I32(&fd), ARG_OPTIONAL_BUFFER(&key, &key_length), ARG_U32(&key_size)))
+	napi_value key_value;
+	/* The key is checked last, as it always was. */
+	if (!ARGS_READ(env, info, ARG_I32(&fd), ARG_VALUE(&key_value), ARG_U32(&key_size)) ||
+	    !arg_read(env, key_value, (struct arg_spec)ARG_OPTIONAL_BUFFER(&key, &key_length)))
 		return NULL;
 	napi_value next;
 	int error = map_read(env, bpf_map_get_next_key, fd, key, key_size, &next);

@@ -107,6 +107,11 @@ bool args_read(napi_env env, napi_callback_info info, const struct arg_spec *spe
 	return true;
 }
 
+bool arg_read(napi_env env, napi_value value, struct arg_spec spec)
+{
+	return read_one(env, value, &spec);
+}
+
 bool arg_read_field(napi_env env, napi_value object, const char *name, struct arg_spec spec)
 {
 	napi_value field;

@@ -63,6 +63,8 @@ bool args_read(napi_env env, napi_callback_info info, const struct arg_spec *spe
 #define ARGS_READ(env, info, ...)                                                                              \
 	args_read(env, info, (const struct arg_spec[]){ __VA_ARGS__ },                                         \
 		  sizeof((const struct arg_spec[]){ __VA_ARGS__ }) / sizeof(struct arg_spec))
+/* Reads one value by `spec` (for a check order other than the arguments' order). */
+bool arg_read(napi_env env, napi_value value, struct arg_spec spec);
 /* Reads object[name] by `spec` when the object has it and it is not null/undefined; else leaves the default. */
 bool arg_read_field(napi_env env, napi_value object, const char *name, struct arg_spec spec);
 
