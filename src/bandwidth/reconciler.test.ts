@@ -126,6 +126,18 @@ describe("Reconciler", () => {
     ]);
   });
 
+  it("while disabled, a bad value still shows as invalid (with the reason the manager is off) and is reported", async () => {
+    const { reconciler, events } = setup();
+    reconciler.setDisabled("fq qdisc missing");
+    reconciler.applyEvent({ type: "sync", pods: [makePod("bad", { [EGRESS]: "1m" }), makePod("ok", { [EGRESS]: "10M" })] });
+    await reconciler.reconcile();
+    const bad = reconciler.rows().find((r) => r.name === "bad");
+    assert.equal(bad?.state, "invalid");
+    assert.match(bad?.reason ?? "", /"1m" is invalid.*the bandwidth manager is off too: fq qdisc missing/);
+    assert.equal(reconciler.rows().find((r) => r.name === "ok")?.state, "notEnforced");
+    assert.ok(events.events.some((e) => e.reason === "InvalidBandwidth" && e.pod === "default/bad/uid-bad"));
+  });
+
   it("a kernel refusal is an error row with the cause, retried", async () => {
     const { reconciler, kernel } = setup();
     kernel.existingNetns = new Set();

@@ -169,11 +169,13 @@ export class Reconciler {
     const row = { pod, requested: requested.requested, direction, applied };
 
     if (this.disabledReason !== null) {
-      // A bad value is still reported (Event, metric) so it is fixed before the manager is enabled.
-      if (requested.problem !== null) {
-        this.reportInvalid(pod, rowKey, direction, requested.requested, invalidBandwidthMessage(direction, requested.requested, requested.problem, null));
-      }
       if (applied) await this.remove(podKey, direction, "bandwidth manager disabled");
+      if (requested.problem !== null) {
+        // A bad value is still reported (Event, metric, row) so it is fixed before the manager is enabled.
+        const message = invalidBandwidthMessage(direction, requested.requested, requested.problem, null);
+        this.reportInvalid(pod, rowKey, direction, requested.requested, message);
+        return this.book.set(row, "invalid", `${message}; the bandwidth manager is off too: ${this.disabledReason}`, null);
+      }
       return this.book.set(row, "notEnforced", this.disabledReason, null);
     }
     if (pod.hostNetwork) {
