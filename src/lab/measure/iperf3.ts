@@ -95,6 +95,8 @@ export interface Iperf3ClientOptions {
   congestionControl?: string;
   /** -i: report interval in seconds (default 1). */
   intervalSeconds?: number;
+  /** -P: parallel streams (rates and retransmits are their sum). */
+  parallel?: number;
 }
 
 export async function runIperf3Client(options: Iperf3ClientOptions): Promise<Iperf3Summary> {
@@ -102,6 +104,7 @@ export async function runIperf3Client(options: Iperf3ClientOptions): Promise<Ipe
   args.push(options.reverse === true ? "-R" : "--get-server-output");
   if (options.congestionControl !== undefined) args.push("-C", options.congestionControl);
   if (options.intervalSeconds !== undefined) args.push("-i", String(options.intervalSeconds));
+  if (options.parallel !== undefined && options.parallel > 1) args.push("-P", String(options.parallel));
   const result = await runTool("iperf3", args, { netns: options.netns, allowFailure: true });
   try {
     return parseIperf3(result.stdout);

@@ -1,7 +1,7 @@
 /** The CNI runtime's pure parts: what each plugin gets on stdin, and reading the Pod IP from a result. */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { firstIPv4, pluginStdin } from "./cni.js";
+import { firstIPv4, hostVethName, pluginStdin } from "./cni.js";
 import { labNetworkList, referenceRuntimeConfig } from "./node.js";
 
 const list = labNetworkList("plbr", "10.244.0.0/24", "/tmp/ipam");
@@ -29,6 +29,12 @@ describe("cni runtime", () => {
   it("reads the first IPv4 address without its prefix", () => {
     assert.equal(firstIPv4({ ips: [{ address: "fd00::2/64" }, { address: "10.244.0.7/24" }] }), "10.244.0.7");
     assert.throws(() => firstIPv4({ ips: [] }), /no IPv4 address/);
+  });
+
+  it("finds the host-side veth: no sandbox and not the bridge", () => {
+    const result = { interfaces: [{ name: "plbr" }, { name: "veth1a2b" }, { name: "eth0", sandbox: "/var/run/netns/p" }] };
+    assert.equal(hostVethName(result, "plbr"), "veth1a2b");
+    assert.throws(() => hostVethName({ interfaces: [{ name: "plbr" }] }, "plbr"), /no host-side veth/);
   });
 
   it("uses containerd's burst unless told otherwise", () => {

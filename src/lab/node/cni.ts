@@ -75,6 +75,16 @@ export function firstIPv4(result: CniResult): string {
   return address;
 }
 
+/**
+ * The host-side veth of a Pod from its CNI result (pure): the interface with no `sandbox` that is not the
+ * bridge (the bridge plugin lists bridge, host veth, then the Pod's interface with its sandbox).
+ */
+export function hostVethName(result: CniResult, bridgeName: string): string {
+  const name = result.interfaces?.find((candidate) => candidate.sandbox === undefined && candidate.name !== bridgeName)?.name;
+  if (name === undefined) throw new CniError(`cni result has no host-side veth: ${JSON.stringify(result.interfaces ?? [])}`);
+  return name;
+}
+
 export class CniRuntime {
   constructor(private readonly options: CniRuntimeOptions) {}
 

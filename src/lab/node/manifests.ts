@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { stringify } from "yaml";
 
 export const EGRESS_BANDWIDTH = "kubernetes.io/egress-bandwidth";
+export const INGRESS_BANDWIDTH = "kubernetes.io/ingress-bandwidth";
 
 export interface PodManifest {
   name: string;

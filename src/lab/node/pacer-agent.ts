@@ -87,18 +87,33 @@ export async function startPacerAgent(options: PacerAgentOptions): Promise<Pacer
   return { process: agent, podsDir, socket, list, stop: () => stopBackground(agent) };
 }
 
-interface AgentRow { name?: string; direction?: string; enforcedBitsPerSecond?: number | null; state?: string }
+/** The fields of a `pacer list --json` row the lab reads (src/bandwidth/status-row.ts has the whole row). */
+export interface AgentRow {
+  name?: string;
+  direction?: string;
+  enforcedBitsPerSecond?: number | null;
+  state?: string;
+  counters?: { packets?: number; bytes?: number; delayedPackets?: number; horizonDrops?: number; ecnMarks?: number } | null;
+}
 
-/** Polls `pacer list` until `podName`'s egress row enforces `bits` (null: nothing); returns the wait in ms. */
-export async function waitForEgressLimit(agent: PacerAgent, podName: string, bits: number | null, timeoutMs = 10_000): Promise<number> {
+/** The row of `podName` for `direction` in `pacer list` output, if any (pure). */
+export const findAgentRow = (rows: readonly unknown[], podName: string, direction: "egress" | "ingress"): AgentRow | undefined =>
+  (rows as AgentRow[]).find((candidate) => candidate.name === podName && candidate.direction === direction);
+
+/** Polls `pacer list` until `podName`'s `direction` row enforces `bits` (null: nothing); returns the wait in ms. */
+export async function waitForLimit(agent: PacerAgent, podName: string, direction: "egress" | "ingress", bits: number | null, timeoutMs = 10_000): Promise<number> {
   const started = performance.now();
   let last: unknown[] = [];
   while (performance.now() - started < timeoutMs) {
     last = await agent.list();
-    const row = (last as AgentRow[]).find((candidate) => candidate.name === podName && candidate.direction === "egress");
+    const row = findAgentRow(last, podName, direction);
     const enforced = row?.enforcedBitsPerSecond ?? null;
     if (enforced === bits && (bits === null || row?.state === "enforced")) return performance.now() - started;
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
-  throw new PacerAgentError(`wait for ${podName} egress ${bits ?? "unlimited"}: not reached in ${timeoutMs} ms; rows: ${JSON.stringify(last)}`);
+  throw new PacerAgentError(`wait for ${podName} ${direction} ${bits ?? "unlimited"}: not reached in ${timeoutMs} ms; rows: ${JSON.stringify(last)}`);
 }
+
+/** Polls `pacer list` until `podName`'s egress row enforces `bits` (null: nothing); returns the wait in ms. */
+export const waitForEgressLimit = (agent: PacerAgent, podName: string, bits: number | null, timeoutMs = 10_000): Promise<number> =>
+  waitForLimit(agent, podName, "egress", bits, timeoutMs);
