@@ -9,7 +9,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { buildNode } from "../../src/lab/node/index.js";
-import { referencePlugin, unlimitedPacerOff, type ScenarioContext } from "./baseline-scenarios.js";
+import { referencePlugin, type ScenarioContext } from "./baseline-scenarios.js";
+import { referenceIngress } from "./ingress-scenarios.js";
 import { pacerScenarios } from "./pacer-scenarios.js";
 import { isProgramEntry } from "./entry.js";
 import type { E2eRow } from "./rows.js";
@@ -38,9 +39,13 @@ async function main(): Promise<number> {
     log(`${row.scenario}: ${row.status}; goodput ${fmt(row.goodputBitsPerSec)} Mbit/s, max 1 s ${fmt(row.maxOneSecondBitsPerSec)}, throttled ${row.fqThrottled}, horizon drops ${row.horizonDrops}, retransmits ${row.retransmits}, ping p50/p99 ${row.pingP50Ms}/${row.pingP99Ms} ms`);
   };
   try {
-    record(await unlimitedPacerOff(context));
+    // The unlimited baseline ("pacer off") is measured with the pacer scenarios, interleaved with "pacer on".
     record(await referencePlugin(context, "cubic"));
-    if (!values.reduced) record(await referencePlugin(context, "bbr"));
+    if (!values.reduced) {
+      record(await referencePlugin(context, "bbr"));
+      record(await referencePlugin(context, "cubic", 10_000_000, { parallel: 8 }));
+      record(await referenceIngress(node, seconds));
+    }
     for await (const row of pacerScenarios(context, { repoDir: values.repo ?? process.cwd(), reduced: values.reduced === true })) record(row);
   } finally {
     await node.destroy();

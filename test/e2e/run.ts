@@ -42,7 +42,7 @@ async function main(): Promise<number> {
   const run = await runE2eInTestKernel({ seconds, reduced: values.reduced === true, onOutput: (text) => process.stdout.write(text) });
   const outDir = join(REPO_DIR, "bench", "results");
   await mkdir(outDir, { recursive: true });
-  const publicRows = run.rows.map(({ status: _status, notes: _notes, ...row }) => row);
+  const publicRows = run.rows.map(({ status: _status, notes: _notes, pairedRatios: _pairedRatios, ...row }) => row);
   await writeFile(join(outDir, "e2e.json"), `${JSON.stringify(publicRows, null, 2)}\n`);
   const context = [
     `Test kernel: Debian user-mode-linux (UML ${"6.1"}), one guest CPU; boot to command ${(run.bootMs / 1000).toFixed(1)} s, whole run ${(run.wallMs / 1000).toFixed(0)} s.`,
