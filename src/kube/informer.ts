@@ -3,7 +3,12 @@
  * @kubernetes/client-node 1.3.0 informer, turned into the PodSource protocol (src/kube/pod.ts): one "sync"
  * with the full list, then "upsert"/"delete".
  *
- * What client-node's ListWatch (dist/cache.js, dist/watch.js) does by itself, and the gaps filled here:
+ * Memory: the watch is client-node's Watch (deep import of dist/watch.js) and the list/watch cache its
+ * ListWatch logic ported to src/kube/list-watch.ts; neither its index nor dist/cache.js is imported, since
+ * both load the generated API or its model serializer (+45 MB / +15 MB RSS). The connection is
+ * src/kube/api/ (client-node's full KubeConfig only for auth that needs it).
+ *
+ * What client-node's ListWatch does by itself, and the gaps filled here:
  * - a watch the server closes cleanly → re-watch from the last resourceVersion (itself);
  * - 410 Gone, as an HTTP status or as an ERROR watch event → relist, and Pods missing from the new list get
  *   delete callbacks (itself);
@@ -19,7 +24,12 @@
  *   with a new uid. Gap: we emit a delete of the old uid first (podKeyOf includes the uid);
  * - callback exceptions are swallowed by its line parser. Gap: we catch and log them ourselves.
  */
-import { CoreV1Api, KubeConfig, ListWatch, Watch, type V1Pod } from "@kubernetes/client-node";
+import type { KubeConfig, V1Pod } from "@kubernetes/client-node";
+import { Watch } from "@kubernetes/client-node/dist/watch.js";
+import { closeConnection, type ApiConnection } from "./api/connection.js";
+import { loadApiConnection } from "./api/load.js";
+import { kubeRequest } from "./api/request.js";
+import { ListWatch, type KubeList } from "./list-watch.js";
 import type { PodEvent, PodInfo, PodSource } from "./pod.js";
 
 export interface InformerPodSourceOptions {
@@ -29,19 +39,6 @@ export interface InformerPodSourceOptions {
   log?: (line: string) => void;
   /** Restart backoff after API errors (defaults: 500 ms doubling to 30 s). */
   backoff?: { initialMilliseconds?: number; maxMilliseconds?: number };
-}
-
-/**
- * Loads client configuration: an explicit kubeconfig path wins (as with kubectl --kubeconfig), then the
- * in-cluster service account when running in a Pod (KUBERNETES_SERVICE_HOST), then the default loading
- * rules ($KUBECONFIG, ~/.kube/config).
- */
-export function loadKubeConfig(kubeconfig?: string): KubeConfig {
-  const config = new KubeConfig();
-  if (kubeconfig !== undefined && kubeconfig !== "") config.loadFromFile(kubeconfig);
-  else if (process.env.KUBERNETES_SERVICE_HOST) config.loadFromCluster();
-  else config.loadFromDefault();
-  return config;
 }
 
 /** V1Pod (typed from a list, or plain JSON from a watch: same field names) → PodInfo. */
@@ -86,10 +83,11 @@ class ObservedWatch extends Watch {
   private watchdog: NodeJS.Timeout | undefined;
 
   constructor(
-    config: KubeConfig,
+    connection: ApiConnection,
     private readonly beforeWatch: () => boolean,
   ) {
-    super(config);
+    // Watch reads only getCurrentCluster() and applyToFetchOptions() from its config (dist/watch.js)
+    super(connection as unknown as KubeConfig);
   }
 
   override async watch(
@@ -128,6 +126,7 @@ export function createInformerPodSource(options: InformerPodSourceOptions): PodS
   let restartTimer: NodeJS.Timeout | undefined;
   let informer: ListWatch<V1Pod> | undefined;
   let watch: ObservedWatch | undefined;
+  let connection: ApiConnection | undefined;
   let resolveSynced: () => void = () => {};
 
   const deliver = (event: PodEvent): void => {
@@ -188,19 +187,11 @@ export function createInformerPodSource(options: InformerPodSourceOptions): PodS
     async start(handler) {
       onEvent = handler;
       stopped = false;
-      const config = loadKubeConfig(options.kubeconfig);
-      const api = config.makeApiClient(CoreV1Api);
-      watch = new ObservedWatch(config, beforeWatch);
-      const list = async () => {
-        const pods = await api.listPodForAllNamespaces({ fieldSelector });
-        // ListWatch keys its cache by namespace/name and passes these objects to our callbacks
-        return pods as typeof pods & { items: V1Pod[] };
-      };
-      informer = new ListWatch<V1Pod>(podsPath, watch, list, false, undefined, fieldSelector);
-      informer.on("add", onUpsert);
-      informer.on("update", onUpsert);
-      informer.on("delete", onDelete);
-      informer.on("error", scheduleRestart);
+      const api = (connection = await loadApiConnection(options.kubeconfig, { log }));
+      watch = new ObservedWatch(api, beforeWatch);
+      const list = () => kubeRequest<KubeList<V1Pod>>(api, { method: "GET", path: podsPath, query: { fieldSelector } });
+      const handlers = { onAdd: onUpsert, onUpdate: onUpsert, onDelete, onError: scheduleRestart };
+      informer = new ListWatch<V1Pod>(podsPath, watch, list, handlers, { fieldSelector });
       const syncedPromise = new Promise<void>((resolve) => (resolveSynced = resolve));
       informer.start().catch(scheduleRestart);
       await syncedPromise;
@@ -211,6 +202,7 @@ export function createInformerPodSource(options: InformerPodSourceOptions): PodS
       restartTimer = undefined;
       watch?.clearWatchdog();
       await informer?.stop();
+      closeConnection(connection);
       resolveSynced(); // a start() still waiting for the first sync returns
     },
   };

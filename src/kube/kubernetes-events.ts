@@ -10,14 +10,17 @@
  *   eventRecordQPS 50 / eventBurst 100). Repeats that arrive while a key waits for a token or is being
  *   written coalesce into one write carrying the latest count, so counts stay exact under the limit.
  */
-import { CoreV1Api, type CoreV1Event, type KubeConfig } from "@kubernetes/client-node";
+import type { CoreV1Event } from "@kubernetes/client-node";
+import { closeConnection, type ApiConnection } from "./api/connection.js";
+import { loadApiConnection } from "./api/load.js";
+import { KubeApiError, kubeRequest } from "./api/request.js";
 import type { EventSink, EventType } from "./events.js";
 import type { PodInfo } from "./pod.js";
-import { describeApiError, loadKubeConfig } from "./informer.js";
+import { describeApiError } from "./informer.js";
 
 export interface KubernetesEventSinkOptions {
-  /** Path of a kubeconfig ("" / undefined: in-cluster, else default loading rules), or a loaded config. */
-  kubeconfig?: string | KubeConfig;
+  /** Path of a kubeconfig ("" / undefined: in-cluster, else default loading rules), or a connection. */
+  kubeconfig?: string | ApiConnection;
   /** source.host and reportingInstance of every Event. */
   nodeName: string;
   log?: (line: string) => void;
@@ -70,7 +73,7 @@ interface TrackedEvent {
 const rfc3339 = (time: Date): string => time.toISOString().replace(/\.\d{3}Z$/, "Z");
 
 export class KubernetesEventSink implements EventSink {
-  private readonly api: CoreV1Api;
+  private readonly connection: Promise<ApiConnection>;
   private readonly log: (line: string) => void;
   private readonly bucket: TokenBucket;
   private readonly maxTrackedKeys: number;
@@ -85,10 +88,13 @@ export class KubernetesEventSink implements EventSink {
   private idleWaiters: Array<() => void> = [];
 
   constructor(private readonly options: KubernetesEventSinkOptions) {
-    const config =
-      typeof options.kubeconfig === "object" ? options.kubeconfig : loadKubeConfig(options.kubeconfig);
-    this.api = config.makeApiClient(CoreV1Api);
     this.log = options.log ?? ((line: string) => console.error(line));
+    this.connection =
+      typeof options.kubeconfig === "object"
+        ? Promise.resolve(options.kubeconfig)
+        : loadApiConnection(options.kubeconfig, { log: this.log });
+    // a bad config is said now; each write then logs its own failure
+    this.connection.catch((error: unknown) => this.log(`pacer events: connect to the API server: ${describeApiError(error)}`));
     this.bucket = new TokenBucket(options.rateLimit?.burst ?? 50, options.rateLimit?.perSecond ?? 10);
     this.maxTrackedKeys = options.maxTrackedKeys ?? 4096;
   }
@@ -128,6 +134,7 @@ export class KubernetesEventSink implements EventSink {
     if (this.drainTimer) clearTimeout(this.drainTimer);
     this.drainTimer = undefined;
     await this.idle();
+    if (typeof this.options.kubeconfig !== "object") closeConnection(await this.connection.catch(() => undefined));
   }
 
   private makeRoom(): boolean {
@@ -207,7 +214,11 @@ export class KubernetesEventSink implements EventSink {
       firstTimestamp: entry.firstTimestamp,
       lastTimestamp: entry.lastTimestamp,
     };
-    const created = await this.api.createNamespacedEvent({ namespace: pod.namespace, body });
+    const created = await kubeRequest<CoreV1Event>(await this.connection, {
+      method: "POST",
+      path: `/api/v1/namespaces/${encodeURIComponent(pod.namespace)}/events`,
+      body,
+    });
     entry.eventName = created.metadata?.name ?? body.metadata.name;
   }
 
@@ -218,10 +229,15 @@ export class KubernetesEventSink implements EventSink {
       { op: "replace", path: "/lastTimestamp", value: rfc3339(entry.lastTimestamp) },
     ];
     try {
-      await this.api.patchNamespacedEvent({ name: entry.eventName ?? "", namespace: entry.pod.namespace, body });
+      await kubeRequest(await this.connection, {
+        method: "PATCH",
+        path: `/api/v1/namespaces/${encodeURIComponent(entry.pod.namespace)}/events/${encodeURIComponent(entry.eventName ?? "")}`,
+        body,
+        contentType: "application/json-patch+json",
+      });
       return true;
     } catch (error) {
-      if ((error as { code?: unknown }).code === 404) return false;
+      if (error instanceof KubeApiError && error.statusCode === 404) return false;
       throw error;
     }
   }
