@@ -82,7 +82,7 @@ export async function* pacerScenarios(context: ScenarioContext, options: { repoD
     yield* await compareUnlimitedOffOn({
       control, pod: unlimited, limitedPodName: "netperf-server", limitedBitsPerSec: 10 * M,
       toOutside: { receiverNetns: node.outsideNetns, receiverIp: node.outsideIp },
-      pairs: options.reduced ? 4 : 6, secondsPerRun: options.reduced ? 3 : 4, log,
+      pairs: options.reduced ? 4 : 8, secondsPerRun: options.reduced ? 3 : 4, log,
     });
     await waitForEgressLimit(control.agent, "netperf-server", 10 * M);
 

@@ -59,13 +59,16 @@ export async function compareUnlimitedOffOn(plan: UnlimitedComparisonPlan): Prom
         stateChangeMs += performance.now() - changeStarted;
         const footprint = await pacerFootprint(pod);
         footprints.add(`${footprint.rootQdisc}${footprint.egressFilter ? "+filter" : ""}`);
+        const agentCpuBefore = await control.cpuSeconds();
         const outcome = await measureStream({ ...plan.toOutside, senderNetns: pod.netns, seconds: plan.secondsPerRun });
+        const agentCpuAfter = await control.cpuSeconds();
         outcomes[state].push(outcome);
         pair.push({ state, bitsPerSec: outcome.iperf.goodputBitsPerSec });
-        runNotes.push(`${state} ${(outcome.iperf.goodputBitsPerSec / 1e6).toFixed(0)}`);
+        const agentCpu = agentCpuBefore === null || agentCpuAfter === null ? "" : ` (agent CPU ${(agentCpuAfter - agentCpuBefore).toFixed(2)} s)`;
+        runNotes.push(`${state} ${(outcome.iperf.goodputBitsPerSec / 1e6).toFixed(0)}${agentCpu}`);
       }
       pairs.push(pair);
-      plan.log(`unlimited pair ${pairs.length}: ${pair.map((run) => `${run.state} ${(run.bitsPerSec / 1e6).toFixed(0)} Mbit/s`).join(", ")}`);
+      plan.log(`unlimited pair ${pairs.length}: ${runNotes.slice(-2).join(", ")} Mbit/s`);
     }
   } finally {
     await control.start();
