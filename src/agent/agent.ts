@@ -17,7 +17,7 @@ import type { PodSource } from "../kube/pod.js";
 import { createPodsDirSource } from "../kube/pods-dir.js";
 import { createMetrics } from "../metrics/metrics.js";
 import { startMetricsServer, type MetricsServer } from "../metrics/server.js";
-import { IpRouteInspector } from "../netns/inspector.js";
+import { NativeInspector } from "../netns/native-inspector.js";
 import { IpNetnsResolver } from "../netns/ip-resolver.js";
 import type { NetnsResolver } from "../netns/resolver.js";
 import { bandwidthManagerLine, type StatusReport } from "../status/api.js";
@@ -101,7 +101,7 @@ export async function startAgent(config: AgentConfig, overrides: AgentOverrides 
 
   reconciler = new Reconciler({
     datapath,
-    resolver: overrides.resolver ?? new IpNetnsResolver({ netnsDir: config.netnsDir, inspector: new IpRouteInspector(), log }),
+    resolver: overrides.resolver ?? new IpNetnsResolver({ netnsDir: config.netnsDir, inspector: new NativeInspector(), log }),
     events,
     log,
     maxBackoffMs: config.resyncIntervalMs,
