@@ -1,7 +1,7 @@
 /**
- * Reads a network namespace's interfaces and addresses. Behind an interface so the iproute2 implementation
- * (one `nsenter --net=PATH ip -j addr` per namespace) can be swapped for the native addon (setns + netlink)
- * without touching the resolver. nsenter --net, not `ip netns exec`: the latter remounts /sys in a new mount
+ * Reads a network namespace's interfaces and addresses. The agent uses NativeInspector (native-inspector.ts:
+ * setns + rtnetlink, no child process); this iproute2 one (one `nsenter --net=PATH ip -j addr` per
+ * namespace) stays as the reference the native one is checked against (native-inspector.test.ts). nsenter --net, not `ip netns exec`: the latter remounts /sys in a new mount
  * namespace (DESIGN.md section 6, pitfalls) and needs the namespace under /var/run/netns.
  */
 import { execFile } from "node:child_process";
