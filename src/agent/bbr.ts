@@ -33,27 +33,42 @@ export async function congestionControlOf(netnsPath: string, procRoot = defaultP
   return stdout.trim();
 }
 
-export function withBbr(inner: Datapath, log: (line: string) => void, set = setCongestionControl): Datapath {
+/** After a failed write (e.g. tcp_bbr not loaded) the Pod is tried again this much later, not on every pass. */
+export const BBR_RETRY_AFTER_MS = 5 * 60_000;
+
+export function withBbr(
+  inner: Datapath,
+  log: (line: string) => void,
+  set = setCongestionControl,
+  now: () => number = Date.now,
+): Datapath {
   const done = new Set<string>();
+  const retryAt = new Map<string, number>();
   return {
     kind: inner.kind,
     async ensureLimit(spec: LimitSpec): Promise<EnsureResult> {
       const result = await inner.ensureLimit(spec);
       const key = `${spec.attachment.podKey}\u0000${spec.attachment.netnsPath}`;
-      if (spec.direction === "egress" && !done.has(key)) {
+      if (spec.direction === "egress" && !done.has(key) && now() >= (retryAt.get(key) ?? 0)) {
         try {
           await set(spec.attachment.netnsPath, "bbr");
           done.add(key);
+          retryAt.delete(key);
           log(`${spec.attachment.podKey}: TCP congestion control set to bbr in ${spec.attachment.netnsPath}`);
         } catch (error) {
-          log(`${spec.attachment.podKey}: set TCP congestion control bbr (load tcp_bbr?): ${(error as Error).message}`);
+          retryAt.set(key, now() + BBR_RETRY_AFTER_MS);
+          log(
+            `${spec.attachment.podKey}: set TCP congestion control bbr (load tcp_bbr?): ${(error as Error).message}; ` +
+              `tried again in ${BBR_RETRY_AFTER_MS / 60_000} min`,
+          );
         }
       }
       return result;
     },
     async removeLimit(podKey: string, direction: Direction): Promise<void> {
       await inner.removeLimit(podKey, direction);
-      if (direction === "egress") for (const key of [...done]) if (key.startsWith(`${podKey}\u0000`)) done.delete(key);
+      if (direction !== "egress") return;
+      for (const keys of [done, retryAt]) for (const key of [...keys.keys()]) if (key.startsWith(`${podKey}\u0000`)) keys.delete(key);
     },
     listLimits: () => inner.listLimits(),
     close: () => inner.close(),
