@@ -82,6 +82,11 @@ function main(): void {
     nsPerPacket: { limited: median(samples.limited), unlimited: median(samples.unlimited) },
     /** What BPF_PROG_TEST_RUN itself costs per repeat here (a program that returns at once). */
     harnessFloorNs: median(samples.nonIp),
+    /** The program's own cost: a row minus the harness floor (what a packet pays at tc egress). */
+    programNsPerPacket: {
+      limited: median(samples.limited) - median(samples.nonIp),
+      unlimited: median(samples.unlimited) - median(samples.nonIp),
+    },
     kernel: release(),
     bpfJitEnable: readJitSetting(),
     setTstampHelper: kernelHasSetTstamp(),
@@ -104,6 +109,8 @@ function main(): void {
     `| limited (paced) | ${result.nsPerPacket.limited} | ${samples.limited.join(", ")} |`,
     `| unlimited (rate 0) | ${result.nsPerPacket.unlimited} | ${samples.unlimited.join(", ")} |`,
     `| non-IP (harness floor) | ${result.harnessFloorNs} | ${samples.nonIp.join(", ")} |`,
+    "",
+    `The program itself (row minus floor): limited ${result.programNsPerPacket.limited} ns, unlimited ${result.programNsPerPacket.unlimited} ns per packet.`,
     "",
     `Target: <= ${result.targetNsPerPacket} ns per packet on the host (JIT). The non-IP row is what the test-run`,
     "loop costs by itself (the program returns at once); the program's own cost is a row minus that floor.",
