@@ -1,19 +1,14 @@
 /**
- * The IP resolver against real namespaces (root): two Pod-like namespaces, bind-mounted into a private
- * netns directory, each with a veth whose peer stays in this (the agent's) namespace.
+ * The IP resolver against real namespaces (root): Pod-like namespaces from PodNamespaceFixture, each with a
+ * veth whose peer stays in this (the agent's) namespace.
  */
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { commandMissing, requirePrerequisites, rootMissing } from "../testing/prerequisites.js";
 import { IpRouteInspector, parseIpAddrJson } from "./inspector.js";
 import { IpNetnsResolver } from "./ip-resolver.js";
 import { makePod } from "../bandwidth/testing.js";
-
-const sh = (command: string, args: string[]) => execFileSync(command, args, { stdio: ["ignore", "pipe", "pipe"] }).toString();
+import { PodNamespaceFixture } from "./testing.js";
 
 describe("parseIpAddrJson", () => {
   it("reads ifindex, name, addresses and the veth link", () => {
@@ -27,54 +22,31 @@ describe("parseIpAddrJson", () => {
 const skip = requirePrerequisites([rootMissing(), commandMissing("ip", "iproute2"), commandMissing("nsenter", "util-linux"), commandMissing("unshare", "util-linux")]);
 
 describe("IpNetnsResolver (real namespaces)", { skip }, () => {
-  const tag = `pa${process.pid % 100000}`;
-  let netnsDir = "";
-  const created: Array<{ path: string; hostVeth: string }> = [];
-
-  function addPodNamespace(index: number, ip: string): { path: string; hostVeth: string } {
-    const path = join(netnsDir, `${tag}-ns${index}`);
-    const hostVeth = `${tag}h${index}`;
-    writeFileSync(path, "");
-    sh("unshare", [`--net=${path}`, "true"]);
-    const entry = { path, hostVeth };
-    created.push(entry);
-    sh("ip", ["link", "add", hostVeth, "type", "veth", "peer", "name", `${tag}p${index}`]);
-    sh("ip", ["link", "set", `${tag}p${index}`, "netns", path]);
-    sh("nsenter", [`--net=${path}`, "ip", "link", "set", `${tag}p${index}`, "name", "eth0"]);
-    sh("nsenter", [`--net=${path}`, "ip", "addr", "add", `${ip}/24`, "dev", "eth0"]);
-    return entry;
-  }
-
+  let pods: PodNamespaceFixture;
   before(() => {
-    netnsDir = mkdtempSync(join(tmpdir(), `${tag}-netns-`));
+    pods = new PodNamespaceFixture(`pa${process.pid % 100000}`);
   });
-  after(() => {
-    for (const { path, hostVeth } of created) {
-      try { sh("ip", ["link", "del", hostVeth]); } catch { /* already gone with its namespace */ }
-      try { sh("umount", [path]); } catch { /* not mounted */ }
-    }
-    rmSync(netnsDir, { recursive: true, force: true });
-  });
+  after(() => pods.cleanup());
 
   it("finds the namespace holding the Pod IP, its interface and the host-side veth", async () => {
-    addPodNamespace(1, "10.77.1.2");
-    const second = addPodNamespace(2, "10.77.2.2");
-    const resolver = new IpNetnsResolver({ netnsDir, inspector: new IpRouteInspector() });
+    pods.add(1, { ipv4: "10.77.1.2" });
+    const second = pods.add(2, { ipv4: "10.77.2.2" });
+    const resolver = new IpNetnsResolver({ netnsDir: pods.netnsDir, inspector: new IpRouteInspector() });
     const pod = makePod("web", {}, { podIPs: ["10.77.2.2"] });
     const attachment = await resolver.resolve(pod);
     assert.deepEqual(attachment, { podKey: "default/web/uid-web", netnsPath: second.path, podInterface: "eth0", hostInterface: second.hostVeth });
   });
 
   it("returns null for an unknown IP, then finds it once the address appears (retry)", async () => {
-    const resolver = new IpNetnsResolver({ netnsDir, inspector: new IpRouteInspector(), staleAfterMs: 0 });
+    const resolver = new IpNetnsResolver({ netnsDir: pods.netnsDir, inspector: new IpRouteInspector(), staleAfterMs: 0 });
     const pod = makePod("late", {}, { podIPs: ["10.77.3.2"] });
     assert.equal(await resolver.resolve(pod), null);
-    const third = addPodNamespace(3, "10.77.3.2");
+    const third = pods.add(3, { ipv4: "10.77.3.2" });
     assert.equal((await resolver.resolve(pod))?.netnsPath, third.path);
   });
 
   it("hostNetwork Pods and Pods without an IP resolve to null", async () => {
-    const resolver = new IpNetnsResolver({ netnsDir, inspector: new IpRouteInspector() });
+    const resolver = new IpNetnsResolver({ netnsDir: pods.netnsDir, inspector: new IpRouteInspector() });
     assert.equal(await resolver.resolve(makePod("h", {}, { hostNetwork: true, podIPs: ["10.77.1.2"] })), null);
     assert.equal(await resolver.resolve(makePod("n", {}, { podIPs: [] })), null);
   });

@@ -4,9 +4,6 @@
  * read the same through both. Then the resolver over it, end to end.
  */
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { BpfError } from "../bpf/errors.js";
@@ -16,8 +13,7 @@ import { commandMissing, fileMissing, requirePrerequisites, rootMissing } from "
 import { IpRouteInspector, NetnsInspectError } from "./inspector.js";
 import { IpNetnsResolver } from "./ip-resolver.js";
 import { NativeInspector, interfacesFromNative } from "./native-inspector.js";
-
-const sh = (command: string, args: string[]) => execFileSync(command, args, { stdio: ["ignore", "pipe", "pipe"] }).toString();
+import { PodNamespaceFixture } from "./testing.js";
 
 describe("interfacesFromNative", () => {
   it("joins addresses to their link and maps IFLA_LINK / IFLA_LINK_NETNSID like ip does", () => {
@@ -70,37 +66,14 @@ const skip = requirePrerequisites([
 
 describe("NativeInspector (real namespaces)", { skip }, () => {
   const tag = `pr${process.pid % 100000}`;
-  let netnsDir = "";
-  const created: Array<{ path: string; hostVeth: string }> = [];
-
-  function addPodNamespace(index: number, ipv4: string, ipv6: string): { path: string; hostVeth: string } {
-    const path = join(netnsDir, `${tag}-ns${index}`);
-    const hostVeth = `${tag}h${index}`;
-    writeFileSync(path, "");
-    sh("unshare", [`--net=${path}`, "true"]);
-    const entry = { path, hostVeth };
-    created.push(entry);
-    sh("ip", ["link", "add", hostVeth, "type", "veth", "peer", "name", `${tag}p${index}`]);
-    sh("ip", ["link", "set", `${tag}p${index}`, "netns", path]);
-    sh("nsenter", [`--net=${path}`, "sh", "-c",
-      `ip link set ${tag}p${index} name eth0 && ip addr add ${ipv4}/24 dev eth0 && ip addr add ${ipv6}/64 dev eth0 nodad && ip link set eth0 up && ip link set lo up`]);
-    sh("ip", ["link", "set", hostVeth, "up"]);
-    return entry;
-  }
-
+  let pods: PodNamespaceFixture;
   before(() => {
-    netnsDir = mkdtempSync(join(tmpdir(), `${tag}-netns-`));
+    pods = new PodNamespaceFixture(tag);
   });
-  after(() => {
-    for (const { path, hostVeth } of created) {
-      try { sh("ip", ["link", "del", hostVeth]); } catch { /* already gone with its namespace */ }
-      try { sh("umount", [path]); } catch { /* not mounted */ }
-    }
-    rmSync(netnsDir, { recursive: true, force: true });
-  });
+  after(() => pods.cleanup());
 
   it("reads the same interfaces as `ip -j addr` on both sides of a veth pair (IPv4 + IPv6)", async () => {
-    const pod = addPodNamespace(1, "10.78.1.2", "fd78::1:2");
+    const pod = pods.add(1, { ipv4: "10.78.1.2", ipv6: "fd78::1:2" });
     const native = new NativeInspector();
     const iproute = new IpRouteInspector();
     const podSide = await native.interfaces(pod.path);
@@ -118,7 +91,7 @@ describe("NativeInspector (real namespaces)", { skip }, () => {
   });
 
   it("a namespace path that does not exist reads as not found yet / gone", async () => {
-    await assert.rejects(new NativeInspector().interfaces(join(netnsDir, `${tag}-missing`)), (error: unknown) => {
+    await assert.rejects(new NativeInspector().interfaces(join(pods.netnsDir, `${tag}-missing`)), (error: unknown) => {
       assert.ok(error instanceof NetnsInspectError);
       assert.match(error.message, /not created yet or already gone/);
       return true;
@@ -126,9 +99,9 @@ describe("NativeInspector (real namespaces)", { skip }, () => {
   });
 
   it("drives the resolver: Pod IP → namespace, Pod interface and host-side veth", async () => {
-    addPodNamespace(2, "10.78.2.2", "fd78::2:2");
-    const third = addPodNamespace(3, "10.78.3.2", "fd78::3:2");
-    const resolver = new IpNetnsResolver({ netnsDir, inspector: new NativeInspector() });
+    pods.add(2, { ipv4: "10.78.2.2", ipv6: "fd78::2:2" });
+    const third = pods.add(3, { ipv4: "10.78.3.2", ipv6: "fd78::3:2" });
+    const resolver = new IpNetnsResolver({ netnsDir: pods.netnsDir, inspector: new NativeInspector() });
     const attachment = await resolver.resolve(makePod("web", {}, { podIPs: ["fd78::3:2"] }));
     assert.deepEqual(attachment, { podKey: "default/web/uid-web", netnsPath: third.path, podInterface: "eth0", hostInterface: third.hostVeth });
   });
