@@ -6,6 +6,7 @@
 import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { parse as parseYaml } from "yaml";
+import { DEFAULT_SOCKET_PATH } from "../status/client.js";
 import { DurationError, parseDurationMs } from "./duration.js";
 
 export interface AgentConfig {
@@ -55,7 +56,7 @@ export const CONFIG_KEYS = {
   podsDir: { kind: "string", flag: "--pods-dir", env: "PACER_PODS_DIR", default: () => "" },
   kubeconfig: { kind: "string", flag: "--kubeconfig", env: "KUBECONFIG", default: () => "" },
   metricsAddress: { kind: "string", flag: "--metrics-address", env: "PACER_METRICS_ADDRESS", default: () => "127.0.0.1:9090" },
-  socketPath: { kind: "string", flag: "--socket", env: "PACER_SOCKET", default: () => "/run/pacer/pacer.sock" },
+  socketPath: { kind: "string", flag: "--socket", env: "PACER_SOCKET", default: () => DEFAULT_SOCKET_PATH },
   stateDir: { kind: "string", flag: "--state-dir", env: "PACER_STATE_DIR", default: () => "/run/pacer" },
   bpffsDir: { kind: "string", flag: "--bpffs-dir", env: "PACER_BPFFS_DIR", default: () => "/sys/fs/bpf/pacer" },
   netnsDir: { kind: "string", flag: "--netns-dir", env: "PACER_NETNS_DIR", default: () => "/var/run/netns" },

@@ -5,6 +5,7 @@
 import { request } from "node:http";
 import type { LimitsReport, StatusReport } from "./api.js";
 
+/** The agent's socket when neither --socket nor PACER_SOCKET says otherwise (the agent's config default too). */
 export const DEFAULT_SOCKET_PATH = "/run/pacer/pacer.sock";
 
 export class AgentUnreachableError extends Error {
