@@ -28,7 +28,7 @@ import type { KubeConfig, V1Pod } from "@kubernetes/client-node";
 import { Watch } from "@kubernetes/client-node/dist/watch.js";
 import { closeConnection, type ApiConnection } from "./api/connection.js";
 import { loadApiConnection } from "./api/load.js";
-import { kubeRequest } from "./api/request.js";
+import { describeApiError, kubeRequest } from "./api/request.js";
 import { ListWatch, type KubeList } from "./list-watch.js";
 import type { PodEvent, PodInfo, PodSource } from "./pod.js";
 
@@ -57,22 +57,6 @@ export function podInfoFromV1Pod(pod: V1Pod): PodInfo {
     hostNetwork: pod.spec?.hostNetwork === true,
     resourceVersion: pod.metadata?.resourceVersion,
   };
-}
-
-/** Why an API error happened, in one line ("HTTP-Code: 503 ..." bodies are long). */
-export function describeApiError(error: unknown): string {
-  if (typeof error !== "object" || error === null) return String(error);
-  const { code, statusCode, message, body } = error as {
-    code?: unknown;
-    statusCode?: unknown;
-    message?: unknown;
-    body?: unknown;
-  };
-  const status = typeof statusCode === "number" ? statusCode : typeof code === "number" ? code : undefined;
-  const bodyMessage =
-    typeof body === "object" && body !== null ? (body as { message?: unknown }).message : typeof body === "string" ? body : undefined;
-  const text = typeof bodyMessage === "string" ? bodyMessage : typeof message === "string" ? message.split("\n")[0] : "";
-  return status !== undefined ? `HTTP ${status}: ${text}` : `${typeof code === "string" ? `${code}: ` : ""}${text}`;
 }
 
 const podsPath = "/api/v1/pods";

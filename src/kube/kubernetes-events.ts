@@ -13,10 +13,9 @@
 import type { CoreV1Event } from "@kubernetes/client-node";
 import { closeConnection, type ApiConnection } from "./api/connection.js";
 import { loadApiConnection } from "./api/load.js";
-import { KubeApiError, kubeRequest } from "./api/request.js";
+import { describeApiError, KubeApiError, kubeRequest } from "./api/request.js";
 import type { EventSink, EventType } from "./events.js";
 import type { PodInfo } from "./pod.js";
-import { describeApiError } from "./informer.js";
 
 export interface KubernetesEventSinkOptions {
   /** Path of a kubeconfig ("" / undefined: in-cluster, else default loading rules), or a connection. */

@@ -1,7 +1,8 @@
 /**
  * One JSON request to the Kubernetes API server over an ApiConnection, with node-fetch (the HTTP client
  * client-node's Watch already loads): the Pod list and the Event POST/PATCH. A non-2xx answer throws
- * KubeApiError carrying the HTTP status and the server's Status body (its `message` is what to show).
+ * KubeApiError carrying the HTTP status and the server's Status body (its `message` is what to show);
+ * describeApiError turns any API error (ours, client-node's, a network error) into one log line.
  */
 import fetch from "node-fetch";
 import type { ApiConnection } from "./connection.js";
@@ -55,4 +56,20 @@ export async function kubeRequest<T>(connection: ApiConnection, request: KubeReq
   }
   if (!response.ok) throw new KubeApiError(response.status, body, `${request.method} ${request.path}`);
   return body as T;
+}
+
+/** Why an API error happened, in one line ("HTTP-Code: 503 ..." bodies are long). */
+export function describeApiError(error: unknown): string {
+  if (typeof error !== "object" || error === null) return String(error);
+  const { code, statusCode, message, body } = error as {
+    code?: unknown;
+    statusCode?: unknown;
+    message?: unknown;
+    body?: unknown;
+  };
+  const status = typeof statusCode === "number" ? statusCode : typeof code === "number" ? code : undefined;
+  const bodyMessage =
+    typeof body === "object" && body !== null ? (body as { message?: unknown }).message : typeof body === "string" ? body : undefined;
+  const text = typeof bodyMessage === "string" ? bodyMessage : typeof message === "string" ? message.split("\n")[0] : "";
+  return status !== undefined ? `HTTP ${status}: ${text}` : `${typeof code === "string" ? `${code}: ` : ""}${text}`;
 }
