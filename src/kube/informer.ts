@@ -30,7 +30,7 @@ import { closeConnection, type ApiConnection } from "./api/connection.js";
 import { loadApiConnection } from "./api/load.js";
 import { describeApiError, kubeRequest } from "./api/request.js";
 import { ListWatch, type KubeList } from "./list-watch.js";
-import type { PodEvent, PodInfo, PodSource } from "./pod.js";
+import { orderedPodIPs, type PodEvent, type PodInfo, type PodSource } from "./pod.js";
 
 export interface InformerPodSourceOptions {
   /** Path of a kubeconfig; "" or undefined: in-cluster config inside a Pod, else the default loading rules. */
@@ -43,17 +43,13 @@ export interface InformerPodSourceOptions {
 
 /** V1Pod (typed from a list, or plain JSON from a watch: same field names) → PodInfo. */
 export function podInfoFromV1Pod(pod: V1Pod): PodInfo {
-  const podIPs: string[] = [];
-  for (const ip of [pod.status?.podIP, ...(pod.status?.podIPs ?? []).map((entry) => entry.ip)]) {
-    if (ip && !podIPs.includes(ip)) podIPs.push(ip);
-  }
   return {
     uid: pod.metadata?.uid ?? "",
     namespace: pod.metadata?.namespace ?? "",
     name: pod.metadata?.name ?? "",
     nodeName: pod.spec?.nodeName,
     annotations: { ...(pod.metadata?.annotations ?? {}) },
-    podIPs,
+    podIPs: orderedPodIPs(pod.status?.podIP, (pod.status?.podIPs ?? []).map((entry) => entry.ip)),
     hostNetwork: pod.spec?.hostNetwork === true,
     resourceVersion: pod.metadata?.resourceVersion,
   };

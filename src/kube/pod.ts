@@ -19,6 +19,13 @@ export interface PodInfo {
 export const podKeyOf = (pod: Pick<PodInfo, "namespace" | "name" | "uid">): string =>
   `${pod.namespace}/${pod.name}/${pod.uid}`;
 
+/** PodInfo.podIPs from a Pod's status: status.podIP first, then status.podIPs, without empties or duplicates. */
+export function orderedPodIPs(podIP: string | undefined, podIPs: Array<string | undefined>): string[] {
+  const ordered: string[] = [];
+  for (const ip of [podIP, ...podIPs]) if (ip && !ordered.includes(ip)) ordered.push(ip);
+  return ordered;
+}
+
 /** What a Pod source emits. A source starts with a full list ("sync"), then incremental events. */
 export type PodEvent =
   | { type: "sync"; pods: PodInfo[] }

@@ -15,7 +15,7 @@ import { watch, type FSWatcher } from "node:fs";
 import { mkdir, readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
-import { podKeyOf, type PodEvent, type PodInfo, type PodSource } from "./pod.js";
+import { orderedPodIPs, podKeyOf, type PodEvent, type PodInfo, type PodSource } from "./pod.js";
 
 export interface PodsDirSourceOptions {
   dir: string;
@@ -200,16 +200,14 @@ function podInfoFromManifest(pod: Json, where: string): PodInfo {
       annotations[key] = value;
     }
   }
-  const podIPs: string[] = [];
   const listed = Array.isArray(status.podIPs) ? status.podIPs.map((entry) => (isObject(entry) ? text(entry.ip) : undefined)) : [];
-  for (const ip of [text(status.podIP), ...listed]) if (ip && !podIPs.includes(ip)) podIPs.push(ip);
   return {
     uid: text(metadata.uid) ?? "manifest",
     namespace: text(metadata.namespace) ?? "default",
     name,
     nodeName: text(spec.nodeName),
     annotations,
-    podIPs,
+    podIPs: orderedPodIPs(text(status.podIP), listed),
     hostNetwork: spec.hostNetwork === true,
     resourceVersion: text(metadata.resourceVersion),
   };
