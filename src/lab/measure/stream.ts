@@ -63,15 +63,19 @@ export async function measureStream(plan: StreamPlan): Promise<StreamOutcome> {
   const fqBefore = await readRootFq(qdiscAt.netns, qdiscAt.dev);
   const reverse = plan.reverse === true;
   const server = await startIperf3Server(reverse ? plan.senderNetns : plan.receiverNetns, port);
+  let pingRun: ReturnType<typeof startPing> | null = null;
   try {
     const pingFrom = plan.pingFrom ?? { netns: plan.senderNetns, target: plan.receiverIp };
-    const pingRun = plan.pingDuringStream === true ? startPing(pingFrom.netns, pingFrom.target, Math.max(1, plan.seconds - 1)) : null;
+    if (plan.pingDuringStream === true) pingRun = startPing(pingFrom.netns, pingFrom.target, Math.max(1, plan.seconds - 1));
     const stream = runIperf3Client({
       netns: reverse ? plan.receiverNetns : plan.senderNetns, serverIp: reverse ? plan.senderIp ?? "" : plan.receiverIp, port, seconds: plan.seconds, reverse,
       ...(plan.congestionControl === undefined ? {} : { congestionControl: plan.congestionControl }),
       ...(plan.intervalSeconds === undefined ? {} : { intervalSeconds: plan.intervalSeconds }),
       ...(plan.parallel === undefined ? {} : { parallel: plan.parallel }),
     });
+    // When whileRunning throws, its error is the one reported; stopping the server below then fails the
+    // client too, and that rejection must not go unhandled (it would end the process).
+    stream.catch(() => undefined);
     if (plan.whileRunning !== undefined) await plan.whileRunning();
     const iperf = await stream;
     const ping = pingRun === null ? null : await pingRun.done;
@@ -86,6 +90,8 @@ export async function measureStream(plan: StreamPlan): Promise<StreamOutcome> {
       qdiscDrops: fqAfter === null ? null : delta(fqAfter.drops, fqBefore?.drops),
     };
   } finally {
+    // ping is still running only when the stream failed; it is stopped by pid, like the server.
+    if (pingRun !== null) await stopBackground(pingRun.process);
     await stopBackground(server);
   }
 }
