@@ -80,7 +80,7 @@ export class Reconciler {
     if (event.type === "upsert") this.pods.set(key, event.pod);
     else this.pods.delete(key);
     this.changed.add(key);
-    for (const direction of ["egress", "ingress"] as const) this.backoff.delete(rowKeyOf(key, direction));
+    for (const direction of DIRECTIONS) this.backoff.delete(rowKeyOf(key, direction));
   }
 
   /** null: enabled; a reason: every limit is removed and rows say notEnforced (reason). */
@@ -221,14 +221,14 @@ export class Reconciler {
       const result = await this.options.datapath!.ensureLimit({ attachment, direction, bitsPerSecond: target });
       this.backoff.delete(rowKey);
       this.lastGood.set(rowKey, target);
-      this.known.set(rowKey, { ...(applied ?? emptyApplied(podKey, direction)), identity: result.identity, bitsPerSecond: target });
+      const enforced = { ...(applied ?? emptyApplied(podKey, direction)), identity: result.identity, bitsPerSecond: target };
+      this.known.set(rowKey, enforced);
       if (!upToDate) this.options.log(`${podKey} ${direction}: limit ${formatBitsPerSecond(target)} enforced (identity ${result.identity})`);
       if (result.repaired.length > 0) {
         const message = `${direction} shaping was tampered with (${result.repaired.join(", ")} removed) and has been restored`;
         this.options.events.emit(pod, "Warning", "Tampered", message);
         this.options.log(`${podKey} ${direction}: ${message}`);
       }
-      const enforced = { ...(applied ?? emptyApplied(podKey, direction)), identity: result.identity, bitsPerSecond: target };
       this.book.set(row, settledState, invalidReason, enforced);
     } catch (error) {
       this.fail(rowKey);
