@@ -35,12 +35,12 @@ import {
 } from "../datapath.js";
 import {
   attachProgram,
-  currentRootQdisc,
   detachProgram,
   installFq,
   programAttached,
+  readRootQdisc,
+  replacementOf,
   restoreQdisc,
-  rootIsFq,
   step,
 } from "./kernel-ops.js";
 import { cappedGsoMaxSize } from "./gso-cap.js";
@@ -147,7 +147,9 @@ class EdtDatapath implements Datapath {
     const moved = known && (known.netnsPath !== netnsPath || known.interfaceName !== interfaceName);
     if (moved) await this.removeLimit(attachment.podKey, direction); // same Pod key, new sandbox
     const previous = moved ? undefined : known;
-    const fqPresent = rootIsFq(netnsPath, interfaceName); // also: NOT_FOUND for a missing netns/interface
+    // One read serves both: whether fq is already there, and (for a new limit) what fq will replace.
+    const root = readRootQdisc(netnsPath, interfaceName); // also: NOT_FOUND for a missing netns/interface
+    const fqPresent = root?.kind === "fq";
     const record: LimitRecord = previous ?? {
       podKey: attachment.podKey,
       direction,
@@ -155,7 +157,7 @@ class EdtDatapath implements Datapath {
       podNetnsPath: attachment.netnsPath,
       netnsPath,
       interfaceName,
-      replacedQdisc: currentRootQdisc(netnsPath, interfaceName),
+      replacedQdisc: replacementOf(root),
       createdClsact: false,
       programId: 0,
     };

@@ -17,6 +17,7 @@ import {
   rootQdisc,
   type EdtDirectionIndex,
   type FqOptions,
+  type Qdisc,
   type TcPoint,
 } from "../../bpf/index.js";
 import { DatapathError } from "../datapath.js";
@@ -48,15 +49,19 @@ export function step<T>(what: string, work: () => T): T {
   }
 }
 
-/** The current root qdisc, as a replacement record (null = the device's default, handle 0). */
-export function currentRootQdisc(netns: string | null, ifname: string): ReplacedQdisc | null {
-  const root = step(`read root qdisc of ${ifname}`, () => rootQdisc(netns, ifname));
+/** The root qdisc (undefined when none is listed); NOT_FOUND for a missing namespace or interface. */
+export function readRootQdisc(netns: string | null, ifname: string): Qdisc | undefined {
+  return step(`read root qdisc of ${ifname}`, () => rootQdisc(netns, ifname));
+}
+
+/** A root qdisc as a replacement record (null = the device's default, handle 0). */
+export function replacementOf(root: Qdisc | undefined): ReplacedQdisc | null {
   if (!root || root.handle === 0) return null;
   return { kind: root.kind, handle: root.handle, optionsHex: root.options ? root.options.toString("hex") : null };
 }
 
 export function rootIsFq(netns: string | null, ifname: string): boolean {
-  return step(`read root qdisc of ${ifname}`, () => rootQdisc(netns, ifname))?.kind === "fq";
+  return readRootQdisc(netns, ifname)?.kind === "fq";
 }
 
 export function installFq(netns: string | null, ifname: string, options: FqOptions): void {
