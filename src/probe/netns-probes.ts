@@ -36,13 +36,14 @@ export async function probeTcFeatures(): Promise<TcObservations> {
     const why = created.failure ?? `ip netns add: ${lastLine(created.stderr)}${needsRoot(created.stderr)}`;
     return everyFeature({ state: "unprobed", note: why });
   }
-  const objectDirectory = mkdtempSync(join(tmpdir(), "pp-probe-"));
+  let objectDirectory: string | undefined;
   try {
+    objectDirectory = mkdtempSync(join(tmpdir(), "pp-probe-"));
     const objectPath = join(objectDirectory, "probe.bpf.o");
     writeFileSync(objectPath, buildProbeObject());
     return await probeInNamespace(namespace, objectPath);
   } finally {
-    rmSync(objectDirectory, { recursive: true, force: true });
+    if (objectDirectory !== undefined) rmSync(objectDirectory, { recursive: true, force: true });
     // Deleting the namespace destroys the veth pair, its qdiscs and the attached program with it.
     await runCommand("ip", ["netns", "delete", namespace]);
   }
