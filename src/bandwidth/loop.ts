@@ -9,8 +9,6 @@ import type { PassOptions, Reconciler } from "./reconciler.js";
 export interface LoopOptions {
   resyncIntervalMs: number;
   log(line: string): void;
-  /** Called after every pass (metrics, readiness). */
-  afterPass?(): void;
 }
 
 export class ReconcileLoop {
@@ -70,7 +68,6 @@ export class ReconcileLoop {
         this.options.log(`reconcile: list the datapath's limits: ${error instanceof Error ? error.message : String(error)}; retrying`);
       }
       this.passes++;
-      this.options.afterPass?.();
     }
     this.scheduleRetry();
   }
