@@ -12,7 +12,7 @@ import { release } from "node:os";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { probeEdt, type ProbeReport } from "../probe/index.js";
-import { runInTestKernel } from "../lab/test-kernel/index.js";
+import { runInTestKernel, shellQuote } from "../lab/test-kernel/index.js";
 import { renderThroughputChart } from "./chart.js";
 import { DEMO_LIMIT, runDemoExperiment, type DemoEvent } from "./experiment.js";
 import { GUEST_RESULT_FILE, parseGuestEvent } from "./guest.js";
@@ -77,7 +77,7 @@ export async function runDemo(options: RunDemoOptions): Promise<DemoOutcome> {
 async function runInGuest(options: RunDemoOptions, steps: DemoStep[], onEvent: (event: DemoEvent) => void): Promise<{ measured: DemoMeasurements; bootMs: number }> {
   onEvent({ type: "step", id: "boot" });
   const otherOutput: string[] = [];
-  const script = `exec node dist/src/demo/guest.js --seconds ${options.seconds} --repo '${REPO_DIR.replaceAll("'", "'\\''")}' --out "$PACER_LAB_EXCHANGE/${GUEST_RESULT_FILE}"`;
+  const script = `exec node dist/src/demo/guest.js --seconds ${options.seconds} --repo ${shellQuote(REPO_DIR)} --out "$PACER_LAB_EXCHANGE/${GUEST_RESULT_FILE}"`;
   // Budget: every step's estimate three times over, plus a minute; the guest is stopped after that.
   const timeoutMs = 60_000 + 3_000 * steps.reduce((sum, step) => sum + step.estimateSeconds, 0);
   let result;

@@ -9,7 +9,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { runInTestKernel } from "../../src/lab/test-kernel/index.js";
+import { runInTestKernel, shellQuote } from "../../src/lab/test-kernel/index.js";
 import { isProgramEntry } from "./entry.js";
 import { judge, toMarkdown, type E2eRow, type Verdict } from "./rows.js";
 
@@ -25,7 +25,7 @@ export interface E2eRun {
 
 /** Runs the suite in a fresh test kernel; output lines go to `onOutput` as they come. */
 export async function runE2eInTestKernel(options: { seconds: number; reduced: boolean; onOutput?: (text: string) => void }): Promise<E2eRun> {
-  const script = `exec node dist/test/e2e/guest-main.js --seconds ${options.seconds} --out "$PACER_LAB_EXCHANGE/e2e.json" --repo ${REPO_DIR}${options.reduced ? " --reduced" : ""}`;
+  const script = `exec node dist/test/e2e/guest-main.js --seconds ${options.seconds} --out "$PACER_LAB_EXCHANGE/e2e.json" --repo ${shellQuote(REPO_DIR)}${options.reduced ? " --reduced" : ""}`;
   const result = await runInTestKernel({
     script, cwd: REPO_DIR, collectFiles: ["e2e.json"], timeoutMs: 15 * 60_000,
     ...(options.onOutput === undefined ? {} : { onOutput: options.onOutput }),
