@@ -4,6 +4,7 @@
  * pass); a periodic pass every resyncInterval checks every enforced row for drift; rows waiting in backoff
  * get a timer for their retry.
  */
+import { FIRST_RETRY_MS } from "./backoff.js";
 import type { PassOptions, Reconciler } from "./reconciler.js";
 
 export interface LoopOptions {
@@ -76,7 +77,7 @@ export class ReconcileLoop {
     if (this.stopped) return;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = null;
-    const passRetry = this.passFailures > 0 ? Math.min(this.options.resyncIntervalMs, 200 * 2 ** this.passFailures) : null;
+    const passRetry = this.passFailures > 0 ? Math.min(this.options.resyncIntervalMs, FIRST_RETRY_MS * 2 ** this.passFailures) : null;
     const rowRetry = this.reconciler.nextRetryInMs();
     const candidates = [passRetry, rowRetry].filter((delay): delay is number => delay !== null);
     if (candidates.length === 0) return;
