@@ -18,7 +18,9 @@ RUN bash scripts/setup.sh \
 
 # Runtime stage: Node 20 on Debian 12 slim, plus what the agent itself needs and nothing else:
 #   libbpf1   the addon links Debian's libbpf (with libelf1 and zlib1g as its dependencies)
-#   iproute2  `tc`/`ip` for operators inspecting a node from inside the agent's container
+#   iproute2  `ip`/`tc`: the kernel probe (`pacer check`, and the agent at start-up) runs them in a throwaway
+#             namespace (src/probe/netns-probes.ts); also for operators inspecting a node from the container
+# (the BBR sysctl write uses `nsenter` and `sh`, which the base image already has: util-linux, dash)
 # The tree keeps the repository's layout under /opt/pacer, which is where the code looks for the BPF object
 # (build/bpf/edt.bpf.o) and the addon (native/build/Release/pacer_native.node).
 FROM node:20-bookworm-slim AS runtime
