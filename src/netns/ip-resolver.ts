@@ -87,13 +87,13 @@ export class IpNetnsResolver implements NetnsResolver {
   private async refresh(inodes: Map<string, string>): Promise<void> {
     const staleBefore = Date.now() - (this.options.staleAfterMs ?? 1000);
     const toRead = [...inodes].filter(([inode]) => (this.byInode.get(inode)?.readAt ?? -Infinity) < staleBefore);
-    // Bounded parallelism: one nsenter per namespace, at most 16 at a time.
+    // Bounded parallelism: one inspector read per namespace (a child process with IpRouteInspector), at most 16 at a time.
     for (let start = 0; start < toRead.length; start += 16) {
       await Promise.all(
         toRead.slice(start, start + 16).map(async ([inode, path]) => {
           try {
             const interfaces = await this.options.inspector.interfaces(path);
-            this.byInode.set(inode, { path: inodes.get(inode) ?? path, readAt: Date.now(), interfaces });
+            this.byInode.set(inode, { path, readAt: Date.now(), interfaces });
           } catch (error) {
             this.options.log?.(`netns: ${(error as Error).message}`);
           }
