@@ -3,6 +3,7 @@
  * and cls_bpf attachment, root qdiscs, links, addresses, gso_max_size. Errors name the interface and the
  * namespace: "attach tc egress on eth0 in /var/run/netns/x: Operation not permitted".
  */
+import { constants } from "node:os";
 import { BpfError } from "./errors.js";
 import {
   nativeBinding,
@@ -11,6 +12,7 @@ import {
   type NativeFilter,
   type NativeLink,
   type NativeQdisc,
+  type NativeResult,
 } from "./native-binding.js";
 
 export type NetnsPath = string | null;
@@ -32,6 +34,11 @@ function checkInterfaceName(ifname: string): void {
   }
 }
 
+/** ENOENT or EINVAL: the tc object (or the clsact it hangs on) is not there; removal and query read "nothing". */
+function isAbsent<T>(result: NativeResult<T>): result is Extract<NativeResult<T>, { ok: false }> {
+  return !result.ok && (result.errno === constants.errno.ENOENT || result.errno === constants.errno.EINVAL);
+}
+
 export interface TcPoint {
   netns: NetnsPath;
   ifname: string;
@@ -49,7 +56,7 @@ export function ensureClsact(netns: NetnsPath, ifname: string): boolean {
 export function deleteClsact(netns: NetnsPath, ifname: string): void {
   checkInterfaceName(ifname);
   const result = nativeBinding().tcHookDestroy(netns, ifname);
-  if (!result.ok && (result.errno === 2 || result.errno === 22)) return; // already gone
+  if (isAbsent(result)) return; // already gone
   unwrap(result, where(netns));
 }
 
@@ -73,7 +80,7 @@ export function detachTc(point: TcPoint): void {
   checkInterfaceName(point.ifname);
   const native = nativeBinding();
   const result = native.tcDetach(point.netns, point.ifname, point.direction === "egress", point.handle, point.priority);
-  if (!result.ok && (result.errno === 2 || result.errno === 22)) return;
+  if (isAbsent(result)) return;
   unwrap(result, where(point.netns));
 }
 
@@ -82,7 +89,7 @@ export function queryTc(point: TcPoint): number | undefined {
   checkInterfaceName(point.ifname);
   const native = nativeBinding();
   const result = native.tcQuery(point.netns, point.ifname, point.direction === "egress", point.handle, point.priority);
-  if (!result.ok && (result.errno === 2 || result.errno === 22)) {
+  if (isAbsent(result)) {
     if (result.message.includes("find interface")) unwrap(result, where(point.netns));
     return undefined;
   }
