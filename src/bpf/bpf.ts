@@ -64,11 +64,6 @@ export class BpfObject {
     return unwrap(nativeBinding().objectProgramFd(this.live(), name));
   }
 
-  /** A map fd borrowed from this object (valid until close()). */
-  mapFd(name: string): number {
-    return unwrap(nativeBinding().objectMapFd(this.live(), name));
-  }
-
   get closed(): boolean {
     return this.handle === undefined;
   }
@@ -121,22 +116,6 @@ export class BpfMap {
       );
     }
     unwrap(nativeBinding().mapUpdate(this.live(), key, value, flags));
-  }
-
-  delete(key: Buffer): void {
-    const result = nativeBinding().mapDelete(this.live(), key);
-    if (!result.ok && result.errno === 2) return;
-    unwrap(result);
-  }
-
-  *keys(): Generator<Buffer> {
-    let key: Buffer | null = null;
-    for (;;) {
-      const next: Buffer | null = unwrap(nativeBinding().mapNextKey(this.live(), key, this.keySize));
-      if (next === null) return;
-      yield next;
-      key = next;
-    }
   }
 
   close(): void {

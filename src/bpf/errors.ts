@@ -18,10 +18,6 @@ export type BpfErrorCode =
   /** Any other errno. */
   | "FAILED";
 
-const errnoNames = new Map<number, string>(
-  Object.entries(constants.errno).map(([name, value]) => [value, name] as [number, string]),
-);
-
 export class BpfError extends Error {
   constructor(
     readonly code: BpfErrorCode,
@@ -31,11 +27,6 @@ export class BpfError extends Error {
   ) {
     super(message, options);
     this.name = "BpfError";
-  }
-
-  /** Symbolic errno name (ENOENT), or "" when errno is 0. */
-  get errnoName(): string {
-    return errnoNames.get(this.errno) ?? (this.errno ? `errno ${this.errno}` : "");
   }
 
   static fromErrno(errno: number, message: string): BpfError {

@@ -23,4 +23,4 @@ export { loadEdtInstance, kernelHasSetTstamp, pinnedStateMapPath, defaultEdtObje
 export type { EdtInstance, EdtInstanceOptions } from "./edt-program.js";
 export { encodeFqOptions, decodeFqOptions, type FqOptions } from "./fq-options.js";
 export * from "./netlink.js";
-export { nativeBinding, setNativeBinding, defaultAddonPath, type NativeBinding } from "./native-binding.js";
+export { nativeBinding, defaultAddonPath, type NativeBinding } from "./native-binding.js";

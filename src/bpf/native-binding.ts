@@ -1,7 +1,7 @@
 /**
- * The raw shape of the native addon (native/ → native/build/Release/pacer_native.node) and its loader seam.
+ * The raw shape of the native addon (native/ → native/build/Release/pacer_native.node) and its loader.
  * Every native function returns `{ ok: true, value }` or `{ ok: false, errno, message }`; the typed layer
- * (bpf.ts, tc.ts, netlink.ts) turns failures into BpfError. Tests can inject a fake with setNativeBinding().
+ * (bpf.ts, netlink.ts) turns failures into BpfError.
  */
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -142,12 +142,10 @@ export const repositoryRoot = resolve(dirname(fileURLToPath(import.meta.url)), "
 );
 export const defaultAddonPath = join(repositoryRoot, "native/build/Release/pacer_native.node");
 
-let injected: NativeBinding | undefined;
 let loaded: NativeBinding | undefined;
 
 /** The addon, loaded once. Throws BpfError("NATIVE_MISSING") with the build command when it is not built. */
 export function nativeBinding(): NativeBinding {
-  if (injected) return injected;
   if (loaded) return loaded;
   if (!existsSync(defaultAddonPath)) {
     throw new BpfError(
@@ -158,11 +156,6 @@ export function nativeBinding(): NativeBinding {
   const require = createRequire(import.meta.url);
   loaded = require(defaultAddonPath) as NativeBinding;
   return loaded;
-}
-
-/** Test seam: every typed call goes to `binding` until reset with undefined. */
-export function setNativeBinding(binding: NativeBinding | undefined): void {
-  injected = binding;
 }
 
 /** Unwraps a native result or throws BpfError with the native message and errno. */
