@@ -53,10 +53,6 @@ export class ListWatch<T extends KubeObject> {
     this.abortRequest();
   }
 
-  latestResourceVersion(): string {
-    return this.resourceVersion;
-  }
-
   private abortRequest(): void {
     this.request?.abort();
     this.request = undefined;
