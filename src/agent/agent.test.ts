@@ -147,4 +147,29 @@ describe("agent (pods dir, status socket, fake datapath)", () => {
       ["notEnforced", "disabled by configuration"],
     ]);
   });
+
+  it("stop() twice (at once, then again) closes everything once, in the same order", async () => {
+    await agent?.stop();
+    agent = null;
+    let closes = 0;
+    const datapath = new FakeDatapath(kernel);
+    const closeInner = datapath.close.bind(datapath);
+    datapath.close = async () => {
+      closes++;
+      await closeInner();
+    };
+    const logLines: string[] = [];
+    const stopping = await startAgent(config, {
+      datapath,
+      probe: async () => ({ edt: { available: true, reason: null } }),
+      resolver: new FakeResolver(),
+      events,
+      devices: async () => ["eth0"],
+      log: (line) => logLines.push(line),
+    });
+    await Promise.all([stopping.stop(), stopping.stop()]);
+    await stopping.stop();
+    assert.equal(closes, 1, "the datapath is closed once");
+    assert.deepEqual(logLines.filter((line) => line.startsWith("stop:")), [], "no cleanup ran twice or failed");
+  });
 });

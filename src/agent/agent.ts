@@ -136,9 +136,12 @@ export async function startAgent(config: AgentConfig, overrides: AgentOverrides 
   };
 
   const cleanups: Array<() => Promise<void>> = [];
-  const stop = async () => {
-    for (const cleanup of cleanups.reverse()) await cleanup().catch((error: unknown) => log(`stop: ${(error as Error).message}`));
-  };
+  // Runs the cleanups once, last added first; a second stop() waits for the first instead of closing again.
+  let stopped: Promise<void> | null = null;
+  const stop = (): Promise<void> =>
+    (stopped ??= (async () => {
+      for (const cleanup of [...cleanups].reverse()) await cleanup().catch((error: unknown) => log(`stop: ${(error as Error).message}`));
+    })());
   try {
     // Closed last on stop (cleanups run in reverse): Events emitted while stopping still get written.
     if (!overrides.events) cleanups.push(() => flushAndCloseEvents(events, overrides.eventFlushDeadlineMs ?? EVENT_FLUSH_DEADLINE_MS, log));
