@@ -17,7 +17,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, rm, symlink } from "node:fs/promises";
 import { join } from "node:path";
-import { CniRuntime, firstIPv4, type CniNetworkList, type CniResult } from "./cni.js";
+import { CniRuntime, firstIPv4, type CniAttachment, type CniNetworkList, type CniResult } from "./cni.js";
 import { netnsPath, runTool } from "./exec.js";
 
 /** containerd's burst when a Pod has a bandwidth annotation: math.MaxUint32 bits (DESIGN.md section 3). */
@@ -93,6 +93,14 @@ export function referenceRuntimeConfig(limits: ReferenceLimits): Record<string, 
   };
 }
 
+/** The Pod's eth0 as CNI ADD and DEL see it, with reference limits as the bandwidth capability (pure). */
+function podAttachment(containerId: string, podNetnsPath: string, limits: ReferenceLimits | undefined): CniAttachment {
+  return {
+    containerId, netnsPath: podNetnsPath, ifName: "eth0",
+    ...(limits === undefined ? {} : { runtimeConfig: { bandwidth: referenceRuntimeConfig(limits) } }),
+  };
+}
+
 export async function buildNode(options: LabNodeOptions): Promise<LabNode> {
   const { prefix, stateDir } = options;
   const nodeNetns = `${prefix}-node`;
@@ -124,10 +132,7 @@ export async function buildNode(options: LabNodeOptions): Promise<LabNode> {
     const netns = `${prefix}-pod-${name}`;
     await runTool("ip", ["netns", "add", netns]);
     const containerId = randomBytes(16).toString("hex");
-    const attachment = {
-      containerId, netnsPath: netnsPath(netns), ifName: "eth0",
-      ...(podOptions.referenceLimits === undefined ? {} : { runtimeConfig: { bandwidth: referenceRuntimeConfig(podOptions.referenceLimits) } }),
-    };
+    const attachment = podAttachment(containerId, netnsPath(netns), podOptions.referenceLimits);
     try {
       await runTool("ip", ["-n", netns, "link", "set", "lo", "up"]);
       const cniResult = await cni.add(networkList, attachment);
@@ -145,12 +150,8 @@ export async function buildNode(options: LabNodeOptions): Promise<LabNode> {
     const pod = pods.get(name);
     if (pod === undefined) return;
     pods.delete(name);
-    const attachment = {
-      containerId: pod.containerId, netnsPath: pod.netnsPath, ifName: "eth0",
-      ...(pod.referenceLimits === undefined ? {} : { runtimeConfig: { bandwidth: referenceRuntimeConfig(pod.referenceLimits) } }),
-    };
     try {
-      await cni.del(networkList, attachment, pod.cniResult);
+      await cni.del(networkList, podAttachment(pod.containerId, pod.netnsPath, pod.referenceLimits), pod.cniResult);
     } finally {
       await runTool("ip", ["netns", "delete", pod.netns], { allowFailure: true });
     }
