@@ -16,6 +16,10 @@ const M = 1_000_000;
 export const rootQdiscKind = async (pod: LabPod): Promise<string> =>
   (await readQdiscStats(pod.netns, "eth0")).find((qdisc) => qdisc.root)?.kind ?? "none";
 
+/** `tc filter show dev eth0 egress` in the Pod: "" when no program is attached there. */
+export const egressFilters = async (pod: LabPod): Promise<string> =>
+  (await runTool("tc", ["filter", "show", "dev", "eth0", "egress"], { netns: pod.netns, allowFailure: true })).stdout.trim();
+
 export interface LifecyclePlan {
   node: LabNode;
   control: AgentControl;
@@ -70,7 +74,7 @@ export async function lifecycleScenarios(plan: LifecyclePlan): Promise<E2eRow[]>
   const removeMs = await waitForEgressLimit(control.agent, "netperf-server", null);
   const removedRow = fillRow(emptyRow("annotation removed", null), await measureStream(toOutside));
   const qdiscAfter = await rootQdiscKind(server);
-  const filters = (await runTool("tc", ["filter", "show", "dev", "eth0", "egress"], { netns: server.netns, allowFailure: true })).stdout.trim();
+  const filters = await egressFilters(server);
   removedRow.notes.push(`limit gone ${removeMs.toFixed(0)} ms after the edit`);
   removedRow.notes.push(`${qdiscAfter === qdiscBefore ? "PASS" : "FAIL"}: previous root qdisc back (${qdiscBefore} before, ${qdiscAfter} after)`);
   removedRow.notes.push(`${filters === "" ? "PASS" : "FAIL"}: no tc egress program left${filters === "" ? "" : ` (${filters.split("\n")[0]})`}`);

@@ -5,9 +5,9 @@
  * the other Pods limited (netperf-server at 10M, checked before each on run). Every run is noted; the
  * verdict is the median of the per-pair ratios (rows.ts judge), threshold unchanged.
  */
-import { readQdiscStats } from "../../src/lab/measure/index.js";
-import { runTool, waitForEgressLimit, type LabPod } from "../../src/lab/node/index.js";
+import { waitForEgressLimit, type LabPod } from "../../src/lab/node/index.js";
 import type { AgentControl } from "./agent-control.js";
+import { egressFilters, rootQdiscKind } from "./lifecycle-scenarios.js";
 import { abbaOrder, comparePairs, type PairRun } from "./paired-runs.js";
 import { emptyRow, type E2eRow } from "./rows.js";
 import { fillRow, measureStream, type StreamOutcome, type StreamPlan } from "./stream.js";
@@ -30,9 +30,7 @@ export interface UnlimitedComparisonPlan {
 
 /** What pacer has on a Pod's eth0: its root qdisc kind and whether a tc egress filter is attached. */
 async function pacerFootprint(pod: LabPod): Promise<{ rootQdisc: string; egressFilter: boolean }> {
-  const rootQdisc = (await readQdiscStats(pod.netns, "eth0")).find((qdisc) => qdisc.root)?.kind ?? "none";
-  const filters = (await runTool("tc", ["filter", "show", "dev", "eth0", "egress"], { netns: pod.netns, allowFailure: true })).stdout.trim();
-  return { rootQdisc, egressFilter: filters !== "" };
+  return { rootQdisc: await rootQdiscKind(pod), egressFilter: (await egressFilters(pod)) !== "" };
 }
 
 /** Runs the pairs; returns the "unlimited, pacer off" and "unlimited, pacer on" rows. Leaves the agent running. */
