@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* objGet(path) -> fd (owned by the caller, close with closeFd; closed when the environment ends if not) */
 napi_value native_obj_get(napi_env env, napi_callback_info info)
@@ -15,7 +16,10 @@ napi_value native_obj_get(napi_env env, napi_callback_info info)
 	int fd = bpf_obj_get(path);
 	if (fd < 0)
 		return result_fail(env, errno, "open pin %s: %s", path, strerror(errno));
-	owned_fd_add(env, fd);
+	if (!owned_fd_add(env, fd)) {
+		close(fd);
+		return result_fail(env, ENOMEM, "open pin %s: out of memory", path);
+	}
 	return result_ok(env, make_i32(env, fd));
 }
 
@@ -46,16 +50,24 @@ napi_value native_map_info(napi_env env, napi_callback_info info)
 					  NULL));
 }
 
-/* Reads `size` bytes by `key` (the value, or the key after it) into *out as a Buffer; 0 or errno. */
-static int map_read(napi_env env, int (*read)(int fd, const void *key, void *out), int fd, const void *key,
-		    uint32_t size, napi_value *out)
+/* Reads `size` bytes by `key` (the value, or the key after it) into a Buffer: the result, failures read
+ * "<what> fd <fd>: <strerror>"; ENOENT answers null when `enoent_is_null` (the end of a key walk). */
+static napi_value map_read(napi_env env, int (*read)(int fd, const void *key, void *out), int fd, const void *key,
+			   uint32_t size, const char *what, bool enoent_is_null)
 {
 	void *scratch = calloc(1, size ? size : 1);
+	if (!scratch)
+		return result_fail(env, ENOMEM, "%s fd %d: out of memory", what, fd);
 	int error = read(fd, key, scratch) < 0 ? errno : 0;
+	napi_value result;
 	if (!error)
-		*out = make_buffer(env, scratch, size);
+		result = result_ok(env, make_buffer(env, scratch, size));
+	else if (error == ENOENT && enoent_is_null)
+		result = result_ok(env, make_null(env));
+	else
+		result = result_fail(env, error, "%s fd %d: %s", what, fd, strerror(error));
 	free(scratch);
-	return error;
+	return result;
 }
 
 /* mapLookup(fd, key, valueSize) -> Buffer */
@@ -67,11 +79,7 @@ napi_value native_map_lookup(napi_env env, napi_callback_info info)
 	size_t key_length = 0;
 	if (!ARGS_READ(env, info, ARG_I32(&fd), ARG_BUFFER(&key, &key_length), ARG_U32(&value_size)))
 		return NULL;
-	napi_value value;
-	int error = map_read(env, bpf_map_lookup_elem, fd, key, value_size, &value);
-	if (error)
-		return result_fail(env, error, "map lookup fd %d: %s", fd, strerror(error));
-	return result_ok(env, value);
+	return map_read(env, bpf_map_lookup_elem, fd, key, value_size, "map lookup", false);
 }
 
 /* mapUpdate(fd, key, value, flags) */
@@ -114,11 +122,5 @@ napi_value native_map_next_key(napi_env env, napi_callback_info info)
 	if (!ARGS_READ(env, info, ARG_I32(&fd), ARG_VALUE(&key_value), ARG_U32(&key_size)) ||
 	    !arg_read(env, key_value, (struct arg_spec)ARG_OPTIONAL_BUFFER(&key, &key_length)))
 		return NULL;
-	napi_value next;
-	int error = map_read(env, bpf_map_get_next_key, fd, key, key_size, &next);
-	if (error == ENOENT)
-		return result_ok(env, make_null(env));
-	if (error)
-		return result_fail(env, error, "map next key fd %d: %s", fd, strerror(error));
-	return result_ok(env, next);
+	return map_read(env, bpf_map_get_next_key, fd, key, key_size, "map next key", true);
 }

@@ -110,6 +110,10 @@ napi_value native_object_open(napi_env env, napi_callback_info info)
 	if (error)
 		return result_fail(env, (int)error, "open BPF object %s: %s %s", path, strerror((int)-error), libbpf_log);
 	struct pacer_object *handle = calloc(1, sizeof(*handle));
+	if (!handle) {
+		bpf_object__close(object);
+		return result_fail(env, ENOMEM, "open BPF object %s: out of memory", path);
+	}
 	handle->object = object;
 	owned_add(env, &handle->owned, close_object);
 	napi_value external;
@@ -154,6 +158,8 @@ napi_value native_object_set_rodata(napi_env env, napi_callback_info info)
 		if (!current || variable->offset + length > data_size)
 			return result_fail(env, EINVAL, "set %s: .rodata has no room for it", name);
 		char *patched = malloc(data_size);
+		if (!patched)
+			return result_fail(env, ENOMEM, "set %s: out of memory", name);
 		memcpy(patched, current, data_size);
 		memcpy(patched + variable->offset, bytes, length);
 		int error = bpf_map__set_initial_value(map, patched, data_size);
@@ -248,6 +254,8 @@ napi_value native_prog_test_run(napi_env env, napi_callback_info info)
 	struct __sk_buff context_out = { 0 };
 	size_t out_capacity = length + 256;
 	void *data_out = malloc(out_capacity);
+	if (!data_out)
+		return result_fail(env, ENOMEM, "test-run program fd %d: out of memory", fd);
 	LIBBPF_OPTS(bpf_test_run_opts, options, .data_in = data, .data_size_in = (__u32)length, .data_out = data_out,
 		    .data_size_out = (__u32)out_capacity, .ctx_in = &context_in, .ctx_size_in = sizeof(context_in),
 		    .ctx_out = &context_out, .ctx_size_out = sizeof(context_out), .repeat = (int)repeat);

@@ -79,13 +79,14 @@ static void close_owned_fd(struct owned *entry)
 	free(owned);
 }
 
-void owned_fd_add(napi_env env, int fd)
+bool owned_fd_add(napi_env env, int fd)
 {
 	struct owned_fd *owned = calloc(1, sizeof(*owned));
 	if (!owned)
-		abort();
+		return false;
 	owned->fd = fd;
 	owned_add(env, &owned->entry, close_owned_fd);
+	return true;
 }
 
 int owned_fd_close(napi_env env, int fd)

@@ -7,6 +7,7 @@
 #ifndef PACER_OWNERSHIP_H
 #define PACER_OWNERSHIP_H
 #include <node_api.h>
+#include <stdbool.h>
 
 /* Embed in a handle. Unlinked (previous == NULL) once closed, explicitly or by the cleanup hook. */
 struct owned {
@@ -20,8 +21,9 @@ void owned_add(napi_env env, struct owned *entry, void (*close)(struct owned *en
 /* Stops tracking `entry` (a no-op when it is not tracked); the caller releases the resource. */
 void owned_remove(struct owned *entry);
 
-/* Pin fds (objGet): tracked until closed with owned_fd_close, which closes any fd like close(2) does. */
-void owned_fd_add(napi_env env, int fd);
+/* Pin fds (objGet): tracked until closed with owned_fd_close, which closes any fd like close(2) does.
+ * owned_fd_add answers false when out of memory (the fd is then not tracked: the caller closes it). */
+bool owned_fd_add(napi_env env, int fd);
 int owned_fd_close(napi_env env, int fd);
 
 #endif

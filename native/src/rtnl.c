@@ -99,6 +99,10 @@ int rtnl_transact(struct rtnl_request *request, rtnl_on_message on_message, void
 	}
 	size_t capacity = 65536;
 	char *buffer = malloc(capacity);
+	if (!buffer) {
+		close(fd);
+		return -ENOMEM; /* the caller's "<what>: Cannot allocate memory" */
+	}
 	int result = 0;
 	for (;;) {
 		ssize_t received = recv(fd, buffer, capacity, 0);
