@@ -5,6 +5,9 @@
  *
  * Everything from outside can be injected (tests, the 1,000-Pod benchmark, the e2e harness):
  *   startAgent(config, { podSource, events, datapath: new FakeDatapath(kernel), probe: async () => ... })
+ *
+ * Disabled for a kernel reason (not by configuration), the agent keeps probing (reprobe.ts) and turns
+ * itself on once the node is fixed: the reconciler's datapath is late-bound (late-datapath.ts) for that.
  */
 import type { PodStatusRow } from "../bandwidth/status-row.js";
 import { ReconcileLoop } from "../bandwidth/loop.js";
@@ -24,6 +27,8 @@ import { bandwidthManagerLine, type StatusReport } from "../status/api.js";
 import { defaultRouteDevices } from "../status/devices.js";
 import { startStatusServer, type StatusServer } from "../status/server.js";
 import { withBbr } from "./bbr.js";
+import { LateDatapath } from "./late-datapath.js";
+import { KernelReprober, reprobeIntervalMs } from "./reprobe.js";
 import { defaultProbe, openEdt, openInformer, openKubernetesEvents, type EdtProbe } from "./seams.js";
 
 export interface AgentOverrides {
@@ -32,6 +37,10 @@ export interface AgentOverrides {
   /** A datapath to use instead of the EDT one (the fake); null: none. */
   datapath?: Datapath | null;
   probe?: EdtProbe;
+  /** Opens the datapath when EDT is available and none was injected (default: the EDT datapath). */
+  openDatapath?: () => Promise<Datapath>;
+  /** While Disabled for a kernel reason, probe again this often (default: reprobeIntervalMs(resyncInterval)). */
+  reprobeIntervalMs?: number;
   resolver?: NetnsResolver;
   /** The node's uplink devices when config.devices is empty (default: the default routes' devices). */
   devices?: () => Promise<string[]>;
@@ -47,6 +56,8 @@ export interface RunningAgent {
   idle(): Promise<void>;
   /** Run a drift-checking pass now (tests; the loop runs one every resyncInterval). */
   resync(): Promise<void>;
+  /** Probe the kernel again now if Disabled for a kernel reason (tests; a timer does it); true when it enabled. */
+  reprobe(): Promise<boolean>;
   metricsPort: number | null;
   stop(): Promise<void>;
 }
@@ -80,17 +91,20 @@ export async function startAgent(config: AgentConfig, overrides: AgentOverrides 
 
   // The EDT datapath is opened when it can enforce, or when disabled by configuration on a kernel that can
   // (to remove what an earlier run enforced). On a kernel without EDT nothing can have been enforced.
+  const openDatapath =
+    overrides.openDatapath ?? (() => openEdt({ bpffsDir: config.bpffsDir, stateDir: config.stateDir, horizonNs: config.horizonMs * 1e6 }));
   let datapath: Datapath | null = null;
   if (overrides.datapath !== undefined) datapath = overrides.datapath;
   else if (verdict.edt.available) {
     try {
-      datapath = await openEdt({ bpffsDir: config.bpffsDir, stateDir: config.stateDir, horizonNs: config.horizonMs * 1e6 });
+      datapath = await openDatapath();
     } catch (error) {
       disabledReason ??= `open the EDT datapath: ${(error as Error).message}`;
       log(`datapath: ${disabledReason}`);
     }
   }
   if (datapath && config.bbr && disabledReason === null) datapath = withBbr(datapath, log);
+  const lateDatapath = new LateDatapath(datapath);
   log(disabledReason === null ? `bandwidth manager: enabled (datapath ${datapath?.kind})` : `bandwidth manager: disabled (${disabledReason})`);
 
   const devices = config.devices.length > 0 ? config.devices : await (overrides.devices ?? defaultRouteDevices)();
@@ -100,7 +114,7 @@ export async function startAgent(config: AgentConfig, overrides: AgentOverrides 
   metrics.edtAvailable.set(disabledReason === null ? 1 : 0);
 
   reconciler = new Reconciler({
-    datapath,
+    datapath: lateDatapath,
     resolver: overrides.resolver ?? new IpNetnsResolver({ netnsDir: config.netnsDir, inspector: new NativeInspector(), log }),
     events,
     log,
@@ -112,7 +126,9 @@ export async function startAgent(config: AgentConfig, overrides: AgentOverrides 
   });
   reconciler.setDisabled(disabledReason);
   const loop = new ReconcileLoop(reconciler, { resyncIntervalMs: config.resyncIntervalMs, log });
-  const ready = () => (reconciler?.isSynced ?? false) && loop.passes > 0;
+  // Not ready until a pass has run in the current state (after a re-probe enabled: the first enforcing pass).
+  let enabling = false;
+  const ready = () => (reconciler?.isSynced ?? false) && loop.passes > 0 && !enabling;
 
   const status = (): StatusReport => {
     const counts: Record<string, number> = {};
@@ -128,7 +144,7 @@ export async function startAgent(config: AgentConfig, overrides: AgentOverrides 
       },
       nodeName: config.nodeName,
       podSource: config.podsDir ? `pods-dir:${config.podsDir}` : overrides.podSource ? "injected" : "kubernetes",
-      datapath: datapath?.kind ?? null,
+      datapath: lateDatapath.current?.kind ?? null,
       ready: ready(),
       startedAt,
       rows: counts,
@@ -145,10 +161,7 @@ export async function startAgent(config: AgentConfig, overrides: AgentOverrides 
   try {
     // Closed last on stop (cleanups run in reverse): Events emitted while stopping still get written.
     if (!overrides.events) cleanups.push(() => flushAndCloseEvents(events, overrides.eventFlushDeadlineMs ?? EVENT_FLUSH_DEADLINE_MS, log));
-    if (datapath) {
-      const opened = datapath;
-      cleanups.push(() => opened.close());
-    }
+    cleanups.push(() => lateDatapath.close());
     cleanups.push(() => loop.stop());
     const statusServer: StatusServer = await startStatusServer({ socketPath: config.socketPath, status, limits: () => ({ rows: rows() }) });
     cleanups.push(() => statusServer.close());
@@ -171,11 +184,46 @@ export async function startAgent(config: AgentConfig, overrides: AgentOverrides 
     log(`Pods: ${config.podsDir ? `watching ${config.podsDir}` : "Kubernetes"} (node ${config.nodeName}), first sync received`);
     loop.start();
     await loop.trigger();
+    const reprobeEveryMs = overrides.reprobeIntervalMs ?? reprobeIntervalMs(config.resyncIntervalMs);
+    const reprober = new KernelReprober(
+      {
+        probe: overrides.probe ?? defaultProbe,
+        open: async () => lateDatapath.current ?? openDatapath(),
+        discard: async (opened) => {
+          if (opened !== lateDatapath.current) await opened.close();
+        },
+        enable: (opened) => {
+          lateDatapath.current = config.bbr ? withBbr(opened, log) : opened;
+          disabledReason = null;
+          reconciler?.setDisabled(null);
+          metrics.edtAvailable.set(1);
+          log(`bandwidth manager: enabled after a re-probe, the kernel can do EDT now (datapath ${opened.kind})`);
+          enabling = true;
+          void loop.trigger().finally(() => (enabling = false));
+        },
+        stillDisabled: (reason) => {
+          if (reason === disabledReason) return;
+          log(`bandwidth manager: still disabled, now because: ${reason}`);
+          disabledReason = reason;
+          reconciler?.setDisabled(reason);
+          void loop.trigger();
+        },
+        log,
+      },
+      reprobeEveryMs,
+    );
+    const kernelDisabled = disabledReason !== null && disabledReason !== DISABLED_BY_CONFIGURATION;
+    if (kernelDisabled) {
+      reprober.start();
+      cleanups.push(async () => reprober.stop()); // runs first on stop
+      log(`bandwidth manager: probing the kernel again every ${reprobeEveryMs / 1000} s`);
+    }
     return {
       status,
       rows,
       idle: () => loop.idle(),
       resync: () => loop.trigger({ verifyAll: true }),
+      reprobe: () => (kernelDisabled && disabledReason !== null ? reprober.attempt() : Promise.resolve(false)),
       metricsPort: metricsServer?.port ?? null,
       stop,
     };
