@@ -103,7 +103,9 @@ export async function startAgent(config: AgentConfig, overrides: AgentOverrides 
       log(`datapath: ${disabledReason}`);
     }
   }
-  if (datapath && config.bbr && disabledReason === null) datapath = withBbr(datapath, log);
+  // What enforces limits: the datapath, with BBR set in each limited Pod when configured (at start and after a re-probe).
+  const enforcingWith = (opened: Datapath): Datapath => (config.bbr ? withBbr(opened, log) : opened);
+  if (datapath && disabledReason === null) datapath = enforcingWith(datapath);
   const lateDatapath = new LateDatapath(datapath);
   log(disabledReason === null ? `bandwidth manager: enabled (datapath ${datapath?.kind})` : `bandwidth manager: disabled (${disabledReason})`);
 
@@ -193,7 +195,7 @@ export async function startAgent(config: AgentConfig, overrides: AgentOverrides 
           if (opened !== lateDatapath.current) await opened.close();
         },
         enable: (opened) => {
-          lateDatapath.current = config.bbr ? withBbr(opened, log) : opened;
+          lateDatapath.current = enforcingWith(opened);
           disabledReason = null;
           reconciler?.setDisabled(null);
           metrics.edtAvailable.set(1);
