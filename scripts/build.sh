@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds the BPF object (build/bpf/), the native addon (native/build/) and the TypeScript (dist/).
+# Builds the BPF object (build/bpf/), the native addon (native/build/), the test kernel's ptrace shim
+# (build/lab/) and the TypeScript (dist/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ -f bpf/Makefile ]; then make -s -C bpf; fi
@@ -8,4 +9,7 @@ if [ -f native/binding.gyp ]; then
   node_prefix=$(dirname "$(dirname "$(command -v node)")")
   (cd native && npx --no-install node-gyp rebuild --silent --nodedir="$node_prefix" >/dev/null)
 fi
+# User-Mode Linux needs it on hosts with a large XSAVE area (src/lab/test-kernel/uml-xstate-shim.c).
+mkdir -p build/lab
+gcc -O2 -Wall -Wextra -Werror -shared -fPIC -o build/lab/uml-xstate-shim.so src/lab/test-kernel/uml-xstate-shim.c -ldl
 npx --no-install tsc -p tsconfig.json

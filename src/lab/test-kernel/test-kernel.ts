@@ -18,6 +18,7 @@ import { spawn } from "node:child_process";
 import { chmod, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { repositoryRoot } from "../../bpf/native-binding.js";
 import { commandMissing, fileMissing } from "../../testing/prerequisites.js";
 import {
   DEFAULT_GUEST_MODULES, GUEST_EXCHANGE_DIR, MARKER_EXIT, MARKER_READY, commandScript, stage1Script, stage2Script,
@@ -26,6 +27,8 @@ import { ConsoleSplitter } from "./console.js";
 
 export const UML_KERNEL = "/usr/bin/linux.uml";
 export const UML_MODULES_DIR = "/usr/lib/uml/modules";
+/** Lets UML save and restore FPU state on hosts with AVX-512/AMX (uml-xstate-shim.c says why). */
+export const UML_XSTATE_SHIM = join(repositoryRoot, "build/lab/uml-xstate-shim.so");
 
 export interface TestKernelRun {
   /** POSIX shell script run as root inside the guest (by the host's /bin/sh). */
@@ -83,7 +86,8 @@ export function testKernelMissing(): string | null {
   return (
     commandMissing("linux.uml", "user-mode-linux") ??
     fileMissing(UML_MODULES_DIR, "apt-get install user-mode-linux, or run scripts/setup.sh") ??
-    fileMissing("/bin/busybox", "apt-get install busybox-static, or run scripts/setup.sh")
+    fileMissing("/bin/busybox", "apt-get install busybox-static, or run scripts/setup.sh") ??
+    fileMissing(UML_XSTATE_SHIM, "run scripts/build.sh (it builds the UML ptrace shim)")
   );
 }
 
@@ -128,7 +132,7 @@ function bootAndWait(args: string[], run: TestKernelRun, exchangeDir: string): P
     onExit: (code) => { consoleExitCode = code; },
   });
   // detached: the kernel and its guest-process helpers share one process group we can stop as a whole.
-  const child = spawn(UML_KERNEL, args, { stdio: ["ignore", "pipe", "pipe"], detached: true, env: { ...process.env, TMPDIR: exchangeDir } });
+  const child = spawn(UML_KERNEL, args, { stdio: ["ignore", "pipe", "pipe"], detached: true, env: { ...process.env, TMPDIR: exchangeDir, LD_PRELOAD: UML_XSTATE_SHIM } });
   child.stdout.setEncoding("utf8").on("data", (chunk: string) => splitter.push(chunk));
   let stderr = "";
   child.stderr.setEncoding("utf8").on("data", (chunk: string) => { stderr += chunk; });
