@@ -11,7 +11,7 @@
  *
  *   node dist/bench/agent.js [--pods 1000] [--edits 200]
  *
- * The agent ships with V8 flags on bin/pacer.js's shebang (src/agent/node-flags.ts); when this process was
+ * The agent ships with V8 flags on bin/pacer.js's shebang (bench/node-flags.ts); when this process was
  * not started with them, it runs itself again with them, so the RSS measured is the shipped agent's.
  */
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -22,13 +22,13 @@ import { performance } from "node:perf_hooks";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { startAgent, type RunningAgent } from "../src/agent/agent.js";
-import { shippedNodeFlags } from "../src/agent/node-flags.js";
-import { FakeResolver } from "../src/bandwidth/testing.js";
+import { shippedNodeFlags } from "./node-flags.js";
+import { FakeResolver } from "../src/bandwidth/testing/fakes.js";
 import { loadConfig } from "../src/config/config.js";
 import type { EnsureResult, LimitSpec } from "../src/datapath/datapath.js";
-import { FakeDatapath, FakeKernel } from "../src/datapath/fake.js";
-import { forkApiServerDouble, type ApiServerDoubleChild } from "../src/testing/apiserver-double/child.js";
-import type { PodObject } from "../src/testing/apiserver-double/pod-store.js";
+import { FakeDatapath, FakeKernel } from "../src/datapath/testing/fake.js";
+import { forkApiServerDouble, type ApiServerDoubleChild } from "../lab/apiserver-double/child.js";
+import type { PodObject } from "../lab/apiserver-double/pod-store.js";
 
 const argument = (name: string, fallback: number): number => {
   const index = process.argv.indexOf(`--${name}`);

@@ -1,18 +1,30 @@
 #!/usr/bin/env bash
 # Installs everything pacer needs on a fresh Debian 12 machine (as root) and builds it from source:
 # Debian packages, npm packages, the BPF object, the native addon and the TypeScript.
+#
+#   bash scripts/setup.sh             # the product and its laboratory (what ./run demo and ./run test need)
+#   bash scripts/setup.sh --product   # only what builds the product (the container image's build stage)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+scope=${1:-all}
 
-APT_PACKAGES=(
-  clang llvm libbpf-dev bpftool gcc make python3 g++   # BPF object and the N-API addon
+PRODUCT_PACKAGES=(
+  clang llvm libbpf-dev gcc make python3 g++           # BPF object and the N-API addon
+)
+LAB_PACKAGES=(
+  bpftool                                              # inspecting programs and maps in tests
   iproute2 iperf3 iputils-ping iptables                # datapath and measurements
   containernetworking-plugins                          # the real CNI bridge/host-local/bandwidth plugins
-  user-mode-linux busybox-static                       # the test kernel with fq (DESIGN.md section 6)
+  user-mode-linux busybox-static                       # the test kernel with fq (docs/design.md, "Test kernels")
   unzip                                                # helm ships zipped inside an npm package
   openssl                                              # TLS test certificates (src/kube/api)
-  procps                                               # sysctl (test/e2e/ingress-scenarios.ts: tcp_ecn)
+  procps                                               # sysctl (lab/e2e/ingress-scenarios.ts: tcp_ecn)
 )
+case "$scope" in
+  all) APT_PACKAGES=("${PRODUCT_PACKAGES[@]}" "${LAB_PACKAGES[@]}") ;;
+  --product) APT_PACKAGES=("${PRODUCT_PACKAGES[@]}") ;;
+  *) echo "usage: scripts/setup.sh [--product]" >&2; exit 2 ;;
+esac
 missing=()
 for package in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
@@ -26,6 +38,9 @@ fi
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "setup: npm ci"
   npm ci --no-audit --no-fund
+fi
+if [ "$scope" = --product ]; then
+  exec bash scripts/build.sh --product
 fi
 bash scripts/install-helm.sh   # the real helm binary for the chart tests (.tools/helm)
 

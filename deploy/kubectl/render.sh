@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Renders deploy/kubectl/pacer.yaml (the plain `kubectl apply -f` path) from the Helm chart with its default
-# values, release "pacer" in kube-system. test/helm/manifests.test.ts fails when the committed file differs from
+# values, release "pacer" in kube-system. lab/chart/manifests.test.ts fails when the committed file differs from
 # this rendering, so after changing the chart run: bash deploy/kubectl/render.sh
 #   --stdout   print the rendering instead of writing the file
 # --kube-version 1.29: the static file must work on every supported cluster (1.23+), so AppArmor is set with

@@ -2,7 +2,7 @@
 # Renders deploy/rke2/pacer.yaml: a HelmChart (helm.cattle.io/v1) that carries the whole chart inline
 # (spec.chartContent, a base64 .tgz), so copying one file into /var/lib/rancher/rke2/server/manifests/ installs
 # pacer with no chart repository. The archive is built reproducibly (sorted, mtime 0, numeric owner, gzip -n)
-# so re-rendering an unchanged chart changes nothing. test/helm/manifests.test.ts checks that the embedded chart
+# so re-rendering an unchanged chart changes nothing. lab/chart/manifests.test.ts checks that the embedded chart
 # renders exactly like deploy/helm/pacer; after changing the chart run: bash deploy/rke2/render.sh
 #   --stdout   print the rendering instead of writing the file
 set -euo pipefail

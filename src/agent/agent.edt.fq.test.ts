@@ -15,7 +15,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { listTcFilters, rootQdisc } from "../bpf/index.js";
-import { RecordingEvents } from "../bandwidth/testing.js";
+import { RecordingEvents } from "../bandwidth/testing/fakes.js";
 import { loadConfig } from "../config/config.js";
 import type { PodStatusRow } from "../bandwidth/status-row.js";
 import { commandMissing, requirePrerequisites, rootMissing } from "../testing/prerequisites.js";

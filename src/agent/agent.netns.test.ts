@@ -8,9 +8,9 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { RecordingEvents } from "../bandwidth/testing.js";
+import { RecordingEvents } from "../bandwidth/testing/fakes.js";
 import { loadConfig } from "../config/config.js";
-import { FakeDatapath, FakeKernel } from "../datapath/fake.js";
+import { FakeDatapath, FakeKernel } from "../datapath/testing/fake.js";
 import { commandMissing, requirePrerequisites, rootMissing } from "../testing/prerequisites.js";
 import { startAgent, type RunningAgent } from "./agent.js";
 

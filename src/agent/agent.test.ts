@@ -9,9 +9,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { after, before, describe, it } from "node:test";
-import { FakeResolver, RecordingEvents } from "../bandwidth/testing.js";
+import { FakeResolver, RecordingEvents } from "../bandwidth/testing/fakes.js";
 import { loadConfig, type AgentConfig } from "../config/config.js";
-import { FakeDatapath, FakeKernel } from "../datapath/fake.js";
+import { FakeDatapath, FakeKernel } from "../datapath/testing/fake.js";
 import { fetchLimits, fetchStatus } from "../status/client.js";
 import { startAgent, type RunningAgent } from "./agent.js";
 

@@ -1,7 +1,7 @@
 /** withBbr's bookkeeping (no kernel): once per Pod, and a failed write is not retried on every pass. */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { FakeDatapath } from "../datapath/fake.js";
+import { FakeDatapath } from "../datapath/testing/fake.js";
 import type { LimitSpec } from "../datapath/datapath.js";
 import { BBR_RETRY_AFTER_MS, withBbr } from "./bbr.js";
 

@@ -1,9 +1,11 @@
 /**
- * The agent's seams to parts built elsewhere: the kernel probe, the EDT datapath, the Kubernetes Pod source
- * and Event sink. Each is imported on demand (a computed specifier), so the agent starts — and says what is
- * missing — even when a part is absent from the build, and tests and the benchmark can inject their own.
+ * The agent's seams to the heavy parts: the kernel probe, the EDT datapath, the Kubernetes Pod source and
+ * Event sink. Each is imported when first needed (literal dynamic imports, so the compiler checks their
+ * types): a node that reads Pods from a directory never loads @kubernetes/client-node, and tests and the
+ * benchmark inject their own parts instead.
  */
 import type { Datapath } from "../datapath/datapath.js";
+import type { EdtDatapathOptions } from "../datapath/edt/index.js";
 import type { EventSink } from "../kube/events.js";
 import type { PodSource } from "../kube/pod.js";
 
@@ -12,41 +14,33 @@ export interface EdtVerdict {
 }
 export type EdtProbe = () => Promise<EdtVerdict>;
 
-async function importPart<T>(specifier: string): Promise<T> {
-  return (await import(specifier)) as T;
+export interface KubeOptions {
+  kubeconfig: string;
+  nodeName: string;
+  log(line: string): void;
 }
 
-/** The kernel probe (src/probe): can this kernel do EDT with fq? A failed probe is a reason, not a crash. */
+/** The kernel probe (src/probe): can this kernel do EDT with fq? A probe that fails is a reason, not a crash. */
 export const defaultProbe: EdtProbe = async () => {
   try {
-    const probe = await importPart<{ probeEdt(): Promise<EdtVerdict> }>("../probe/index.js");
-    return await probe.probeEdt();
+    const { probeEdt } = await import("../probe/index.js");
+    return await probeEdt();
   } catch (error) {
     return { edt: { available: false, reason: `kernel probe failed: ${(error as Error).message}` } };
   }
 };
 
-export async function openEdt(options: { bpffsDir: string; stateDir: string; horizonNs: number }): Promise<Datapath> {
-  const edt = await importPart<{ openEdtDatapath(options: { bpffsDir: string; stateDir: string; horizonNs: number }): Promise<Datapath> }>(
-    "../datapath/edt/index.js",
-  );
-  return edt.openEdtDatapath(options);
+export async function openEdt(options: EdtDatapathOptions): Promise<Datapath> {
+  const { openEdtDatapath } = await import("../datapath/edt/index.js");
+  return openEdtDatapath(options);
 }
 
-export async function openInformer(options: { kubeconfig: string; nodeName: string; log(line: string): void }): Promise<PodSource> {
-  const informer = await importPart<{ createInformerPodSource(options: { kubeconfig: string; nodeName: string; log(line: string): void }): PodSource }>(
-    "../kube/informer.js",
-  );
-  return informer.createInformerPodSource(options);
+export async function openInformer(options: KubeOptions): Promise<PodSource> {
+  const { createInformerPodSource } = await import("../kube/informer.js");
+  return createInformerPodSource(options);
 }
 
-/** Kubernetes Events when that part is built (src/kube/kubernetes-events.ts), else null (the caller logs). */
-export async function openKubernetesEvents(options: { kubeconfig: string; nodeName: string; log(line: string): void }): Promise<EventSink | null> {
-  try {
-    const module = await importPart<Record<string, unknown>>("../kube/kubernetes-events.js");
-    const factory = module.createKubernetesEventSink;
-    return typeof factory === "function" ? (factory as (o: typeof options) => EventSink)(options) : null;
-  } catch {
-    return null;
-  }
+export async function openKubernetesEvents(options: KubeOptions): Promise<EventSink> {
+  const { createKubernetesEventSink } = await import("../kube/kubernetes-events.js");
+  return createKubernetesEventSink(options);
 }

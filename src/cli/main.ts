@@ -1,56 +1,54 @@
 /**
- * `pacer <command>`: argv → one command module under commands/. Each command module exports
- * `run(args: string[]): Promise<number>` (the exit code) and `summary` (one line for `pacer help`).
+ * `pacer <command>`: argv → one command module under commands/. Each module exports
+ * `run(args: string[]): Promise<number>` (the exit code) and is imported only when its command runs, so
+ * `pacer status` does not load the agent. The imports are literal, so the compiler checks every module
+ * against CommandModule.
  */
-const COMMANDS = ["check", "agent", "status", "list", "demo"] as const;
-type CommandName = (typeof COMMANDS)[number];
-
 interface CommandModule {
   run(args: string[]): Promise<number>;
+}
+
+interface Command {
   summary: string;
+  load(): Promise<CommandModule>;
 }
 
-const isCommand = (name: string): name is CommandName => (COMMANDS as readonly string[]).includes(name);
+const COMMANDS: Record<string, Command> = {
+  check: {
+    summary: "probe the kernel for EDT pacing (bpf, clsact, cls_bpf, fq ...): OK/MISSING and what to do",
+    load: () => import("./commands/check.js"),
+  },
+  agent: {
+    summary: "run the bandwidth manager on this node (Pods from Kubernetes or --pods-dir)",
+    load: () => import("./commands/agent.js"),
+  },
+  status: {
+    summary: "show the running agent's BandwidthManager status (exit 3 when disabled)",
+    load: () => import("./commands/status.js"),
+  },
+  list: {
+    summary: "list per-Pod bandwidth limits enforced by the running agent",
+    load: () => import("./commands/list.js"),
+  },
+};
 
-async function loadCommand(name: CommandName): Promise<CommandModule> {
-  // A computed specifier keeps each command's dependencies out of the others' start-up.
-  const specifier = `./commands/${name}.js`;
-  return (await import(specifier)) as CommandModule;
-}
-
-async function usage(): Promise<string> {
+export function usage(): string {
   const lines = ["usage: pacer <command> [options]", "", "commands:"];
-  for (const name of COMMANDS) {
-    const summary = await loadCommand(name).then(
-      (command) => command.summary,
-      () => "(not available in this build)",
-    );
-    lines.push(`  ${name.padEnd(8)} ${summary}`);
-  }
+  for (const [name, command] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(8)} ${command.summary}`);
   lines.push("", "`pacer <command> --help` describes a command's options.");
   return lines.join("\n");
 }
 
-async function main(argv: string[]): Promise<number> {
+export async function main(argv: string[]): Promise<number> {
   const [name, ...args] = argv;
   if (name === undefined || name === "help" || name === "--help" || name === "-h") {
-    console.log(await usage());
+    console.log(usage());
     return name === undefined ? 2 : 0;
   }
-  if (!isCommand(name)) {
-    console.error(`pacer: unknown command "${name}"\n\n${await usage()}`);
+  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (command === undefined) {
+    console.error(`pacer: unknown command "${name}"\n\n${usage()}`);
     return 2;
   }
-  const command = await loadCommand(name);
-  return command.run(args);
+  return (await command.load()).run(args);
 }
-
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    console.error(`pacer: ${error instanceof Error ? error.message : String(error)}`);
-    process.exitCode = 1;
-  },
-);

@@ -1,6 +1,6 @@
 /** The in-memory datapath passes the shared conformance suite. */
-import { datapathConformance } from "./conformance.js";
-import { FakeDatapath, FakeKernel } from "./fake.js";
+import { datapathConformance } from "./testing/conformance.js";
+import { FakeDatapath, FakeKernel } from "./testing/fake.js";
 
 datapathConformance("fake", async () => {
   const kernel = new FakeKernel();

@@ -5,10 +5,10 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { commandMissing, requirePrerequisites, rootMissing } from "../testing/prerequisites.js";
-import { IpRouteInspector, parseIpAddrJson } from "./inspector.js";
+import { IpRouteInspector, parseIpAddrJson } from "./testing/ip-route-inspector.js";
 import { IpNetnsResolver } from "./ip-resolver.js";
-import { makePod } from "../bandwidth/testing.js";
-import { PodNamespaceFixture } from "./testing.js";
+import { makePod } from "../bandwidth/testing/fakes.js";
+import { PodNamespaceFixture } from "./testing/pod-namespaces.js";
 
 describe("parseIpAddrJson", () => {
   it("reads ifindex, name, addresses and the veth link", () => {

@@ -8,12 +8,13 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { BpfError } from "../bpf/errors.js";
 import { defaultAddonPath } from "../bpf/native-binding.js";
-import { makePod } from "../bandwidth/testing.js";
+import { makePod } from "../bandwidth/testing/fakes.js";
 import { commandMissing, fileMissing, requirePrerequisites, rootMissing } from "../testing/prerequisites.js";
-import { IpRouteInspector, NetnsInspectError } from "./inspector.js";
+import { NetnsInspectError } from "./inspector.js";
+import { IpRouteInspector } from "./testing/ip-route-inspector.js";
 import { IpNetnsResolver } from "./ip-resolver.js";
 import { NativeInspector, interfacesFromNative } from "./native-inspector.js";
-import { PodNamespaceFixture } from "./testing.js";
+import { PodNamespaceFixture } from "./testing/pod-namespaces.js";
 
 describe("interfacesFromNative", () => {
   it("joins addresses to their link and maps IFLA_LINK / IFLA_LINK_NETNSID like ip does", () => {

@@ -5,8 +5,6 @@
 import { startAgent } from "../../agent/agent.js";
 import { configHelp, ConfigError, loadConfig } from "../../config/config.js";
 
-export const summary = "run the bandwidth manager on this node (Pods from Kubernetes or --pods-dir)";
-
 const HELP = `usage: pacer agent [--config FILE] [flags]
 
 Enforces kubernetes.io/egress-bandwidth and kubernetes.io/ingress-bandwidth for this node's Pods.

@@ -1,6 +1,6 @@
 /**
  * `pacer check` on a kernel WITH fq: EDT must be available. Runs inside the test kernel (User-Mode Linux,
- * DESIGN.md section 6), where the *.fq.test.js runner — and check.test.ts on the host — execute it; on the
+ * docs/design.md, "Test kernels"), where the *.fq.test.js runner — and check.test.ts on the host — execute it; on the
  * host (no fq) it is skipped, because there the opposite verdict is the right one (check.test.ts asserts it).
  */
 import assert from "node:assert/strict";

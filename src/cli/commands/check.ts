@@ -1,12 +1,10 @@
 /**
- * `pacer check [--json]`: probes this kernel for what EDT pacing needs (DESIGN.md section 1) and says, per
+ * `pacer check [--json]`: probes this kernel for what EDT pacing needs (docs/design.md, "The operator's flow") and says, per
  * requirement, OK or MISSING and what to do; then "EDT: available" or "EDT: unavailable — <reason>".
  * Exit 0 when EDT is available, 1 when not, 2 on a usage error. `--json` prints exactly
  * {"edt": {"available", "reason"}, "checks": [{"name", "ok", "detail"}]}.
  */
 import { formatReport, probeEdt } from "../../probe/index.js";
-
-export const summary = "probe the kernel for EDT pacing (bpf, clsact, cls_bpf, fq ...): OK/MISSING and what to do";
 
 const HELP = `usage: pacer check [--json]
 

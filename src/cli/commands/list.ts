@@ -7,8 +7,6 @@ import { formatLimitsTable } from "../../status/api.js";
 import { fetchLimits } from "../../status/client.js";
 import { parseClientArgs } from "../../status/client-args.js";
 
-export const summary = "list per-Pod bandwidth limits enforced by the running agent";
-
 const HELP = `usage: pacer list [--json] [--socket PATH]
 
 Lists the limits the running agent holds, one row per Pod and direction, with the state and why.

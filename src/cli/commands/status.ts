@@ -6,8 +6,6 @@
 import { fetchStatus } from "../../status/client.js";
 import { parseClientArgs } from "../../status/client-args.js";
 
-export const summary = "show the running agent's BandwidthManager status (exit 3 when disabled)";
-
 const HELP = `usage: pacer status [--json] [--socket PATH]
 
 Asks the running agent (its Unix socket, default $PACER_SOCKET or /run/pacer/pacer.sock) for its status.

@@ -11,7 +11,7 @@ import { after, before, describe, it } from "node:test";
 import { listLinks, listTcFilters, rootQdisc } from "../../bpf/index.js";
 import { bpfTestPrerequisites, mountPrivateBpffs, openFdCount, type PrivateBpffs } from "../../bpf/testing/bpffs.js";
 import { requirePrerequisites } from "../../testing/prerequisites.js";
-import { datapathConformance } from "../conformance.js";
+import { datapathConformance } from "../testing/conformance.js";
 import type { Datapath } from "../datapath.js";
 import { openEdtDatapath } from "./edt-datapath.js";
 import { fqQdiscMissing, podNamespaceHarness, PodNamespaces } from "./testing/pod-namespaces.js";

@@ -5,7 +5,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { deleteClsact, deleteRootQdisc, replaceRootQdisc } from "../../../bpf/index.js";
-import type { ConformanceHarness } from "../../conformance.js";
+import type { ConformanceHarness } from "../../testing/conformance.js";
 import type { Datapath, Direction, PodAttachment, RepairedPiece } from "../../datapath.js";
 
 const ip = (...args: string[]): string => execFileSync("ip", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
