@@ -6,7 +6,8 @@
  * Everything from outside can be injected (tests, the 1,000-Pod benchmark, the e2e harness):
  *   startAgent(config, { podSource, events, datapath: new FakeDatapath(kernel), probe: async () => ... })
  *
- * Disabled for a kernel reason (not by configuration), the agent keeps probing (reprobe.ts) and turns
+ * The manager's on/off state has one owner (manager-state.ts) that the reconciler, status and metrics read.
+ * Disabled for a reason of the node (not by configuration), the agent keeps probing (reprobe.ts) and turns
  * itself on once the node is fixed: the reconciler's datapath is late-bound (late-datapath.ts) for that.
  */
 import type { PodStatusRow } from "../bandwidth/status-row.js";
@@ -29,6 +30,7 @@ import { startStatusServer, type StatusServer } from "../status/server.js";
 import { withBbr } from "./bbr.js";
 import { LateDatapath } from "./late-datapath.js";
 import { KernelReprober, reprobeIntervalMs } from "./reprobe.js";
+import { ManagerSwitch } from "./manager-state.js";
 import { defaultProbe, openEdt, openInformer, openKubernetesEvents, type EdtProbe } from "./seams.js";
 
 export interface AgentOverrides {
@@ -62,8 +64,6 @@ export interface RunningAgent {
   stop(): Promise<void>;
 }
 
-export const DISABLED_BY_CONFIGURATION = "disabled by configuration";
-
 /** Short: kubelet's default grace period is 30 s, and an Event is worth less than a prompt restart. */
 export const EVENT_FLUSH_DEADLINE_MS = 2000;
 
@@ -87,7 +87,7 @@ export async function startAgent(config: AgentConfig, overrides: AgentOverrides 
     overrides.events ?? (config.podsDir ? null : await openKubernetesEvents(kubeOptions)) ?? createLogEventSink(log);
 
   const verdict = await (overrides.probe ?? defaultProbe)();
-  let disabledReason = config.enabled ? (verdict.edt.available ? null : (verdict.edt.reason ?? "EDT is unavailable")) : DISABLED_BY_CONFIGURATION;
+  const manager = ManagerSwitch.atStart(config.enabled, verdict.edt);
 
   // The EDT datapath is opened when it can enforce, or when disabled by configuration on a kernel that can
   // (to remove what an earlier run enforced). On a kernel without EDT nothing can have been enforced.
@@ -99,24 +99,25 @@ export async function startAgent(config: AgentConfig, overrides: AgentOverrides 
     try {
       datapath = await openDatapath();
     } catch (error) {
-      disabledReason ??= `open the EDT datapath: ${(error as Error).message}`;
-      log(`datapath: ${disabledReason}`);
+      const reason = `open the EDT datapath: ${(error as Error).message}`;
+      manager.disableForNode(reason);
+      log(`datapath: ${reason}`);
     }
   }
   // What enforces limits: the datapath, with BBR set in each limited Pod when configured (at start and after a re-probe).
   const enforcingWith = (opened: Datapath): Datapath => (config.bbr ? withBbr(opened, log) : opened);
-  if (datapath && disabledReason === null) datapath = enforcingWith(datapath);
+  if (datapath && manager.enabled) datapath = enforcingWith(datapath);
   const lateDatapath = new LateDatapath(datapath);
-  log(disabledReason === null ? `bandwidth manager: enabled (datapath ${datapath?.kind})` : `bandwidth manager: disabled (${disabledReason})`);
+  log(manager.enabled ? `bandwidth manager: enabled (datapath ${datapath?.kind})` : `bandwidth manager: disabled (${manager.disabledReason})`);
 
   const devices = config.devices.length > 0 ? config.devices : await (overrides.devices ?? defaultRouteDevices)();
   let reconciler: Reconciler | null = null;
   const rows = (): PodStatusRow[] => reconciler?.rows() ?? [];
-  const metrics = createMetrics(rows);
-  metrics.edtAvailable.set(disabledReason === null ? 1 : 0);
+  const metrics = createMetrics(rows, manager);
 
   reconciler = new Reconciler({
     datapath: lateDatapath,
+    manager,
     resolver: overrides.resolver ?? new IpNetnsResolver({ netnsDir: config.netnsDir, inspector: new NativeInspector(), log }),
     events,
     log,
@@ -126,7 +127,6 @@ export async function startAgent(config: AgentConfig, overrides: AgentOverrides 
       reconcileError: () => metrics.reconcileErrors.inc(),
     },
   });
-  reconciler.setDisabled(disabledReason);
   const loop = new ReconcileLoop(reconciler, { resyncIntervalMs: config.resyncIntervalMs, log });
   // Not ready until a pass has run in the current state (after a re-probe enabled: the first enforcing pass).
   let enabling = false;
@@ -135,14 +135,14 @@ export async function startAgent(config: AgentConfig, overrides: AgentOverrides 
   const status = (): StatusReport => {
     const counts: Record<string, number> = {};
     for (const row of rows()) counts[row.state] = (counts[row.state] ?? 0) + 1;
-    const enabled = disabledReason === null;
+    const { enabled, disabledReason: reason } = manager;
     return {
       bandwidthManager: {
         enabled,
-        reason: disabledReason,
+        reason,
         congestionControl: config.bbr ? "BBR" : "CUBIC",
         devices,
-        line: bandwidthManagerLine({ enabled, reason: disabledReason, bbr: config.bbr, devices }),
+        line: bandwidthManagerLine({ enabled, reason, bbr: config.bbr, devices }),
       },
       nodeName: config.nodeName,
       podSource: config.podsDir ? `pods-dir:${config.podsDir}` : overrides.podSource ? "injected" : "kubernetes",
@@ -196,25 +196,22 @@ export async function startAgent(config: AgentConfig, overrides: AgentOverrides 
         },
         enable: (opened) => {
           lateDatapath.current = enforcingWith(opened);
-          disabledReason = null;
-          reconciler?.setDisabled(null);
-          metrics.edtAvailable.set(1);
+          manager.enable();
           log(`bandwidth manager: enabled after a re-probe, the kernel can do EDT now (datapath ${opened.kind})`);
           enabling = true;
           void loop.trigger().finally(() => (enabling = false));
         },
         stillDisabled: (reason) => {
-          if (reason === disabledReason) return;
+          if (reason === manager.disabledReason) return;
           log(`bandwidth manager: still disabled, now because: ${reason}`);
-          disabledReason = reason;
-          reconciler?.setDisabled(reason);
+          manager.disableForNode(reason);
           void loop.trigger();
         },
         log,
       },
       reprobeEveryMs,
     );
-    const kernelDisabled = disabledReason !== null && disabledReason !== DISABLED_BY_CONFIGURATION;
+    const kernelDisabled = manager.disabledByNode;
     if (kernelDisabled) {
       reprober.start();
       cleanups.push(async () => reprober.stop()); // runs first on stop
@@ -225,7 +222,7 @@ export async function startAgent(config: AgentConfig, overrides: AgentOverrides 
       rows,
       idle: () => loop.idle(),
       resync: () => loop.trigger({ verifyAll: true }),
-      reprobe: () => (kernelDisabled && disabledReason !== null ? reprober.attempt() : Promise.resolve(false)),
+      reprobe: () => (kernelDisabled && !manager.enabled ? reprober.attempt() : Promise.resolve(false)),
       metricsPort: metricsServer?.port ?? null,
       stop,
     };

@@ -1,5 +1,5 @@
 /**
- * Pod annotations → what the Pod asks for, per direction (DESIGN.md section 2). Pure: no kernel, no clock.
+ * Pod annotations → what the Pod asks for, per direction (docs/design.md, "Annotations"). Pure: no kernel, no clock.
  * A direction without its annotation asks for nothing; a bad value is reported with the message Kubernetes
  * would give, and the caller decides what stays enforced (the last good limit).
  */

@@ -6,9 +6,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { Direction, LimitSpec } from "../datapath/datapath.js";
-import { FakeDatapath, FakeKernel } from "../datapath/fake.js";
+import { FakeDatapath, FakeKernel } from "../datapath/testing/fake.js";
 import { Reconciler } from "./reconciler.js";
-import { FakeResolver, makePod, RecordingEvents } from "./testing.js";
+import { FakeResolver, makePod, RecordingEvents } from "./testing/fakes.js";
 
 const EGRESS = "kubernetes.io/egress-bandwidth";
 
@@ -40,7 +40,7 @@ function setup(podCount: number, now: () => number = Date.now) {
   const kernel = new FakeKernel();
   const datapath = new CountingDatapath(kernel);
   const resolver = new FakeResolver();
-  const reconciler = new Reconciler({ datapath, resolver, events: new RecordingEvents(), log: () => {}, maxBackoffMs: 1000, now });
+  const reconciler = new Reconciler({ datapath, manager: { disabledReason: null }, resolver, events: new RecordingEvents(), log: () => {}, maxBackoffMs: 1000, now });
   const pods = Array.from({ length: podCount }, (_, i) => makePod(`p${i}`, { [EGRESS]: `${i + 1}M` }));
   reconciler.applyEvent({ type: "sync", pods });
   return { kernel, datapath, resolver, reconciler };

@@ -7,12 +7,12 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import type { Direction } from "../datapath/datapath.js";
-import { FakeDatapath, FakeKernel } from "../datapath/fake.js";
+import { FakeDatapath, FakeKernel } from "../datapath/testing/fake.js";
 import type { PodInfo } from "../kube/pod.js";
 import { BANDWIDTH_ANNOTATIONS, DIRECTIONS } from "./annotations.js";
 import { parseBandwidth } from "./quantity.js";
 import { Reconciler } from "./reconciler.js";
-import { FakeResolver, makePod, RecordingEvents } from "./testing.js";
+import { FakeResolver, makePod, RecordingEvents } from "./testing/fakes.js";
 
 const VALUES = ["10M", "10Mi", "1.5M", "1e6", "100k", "1m", "2P", "abc", "999"];
 const NAMES = ["a", "b", "c", "d"];
@@ -55,7 +55,7 @@ describe("Reconciler property", () => {
       fc.asyncProperty(fc.array(step, { maxLength: 40 }), async (steps) => {
         const kernel = new FakeKernel();
         const open = () =>
-          new Reconciler({ datapath: new FakeDatapath(kernel), resolver: new FakeResolver(), events: new RecordingEvents(), log: () => {}, maxBackoffMs: 1000 });
+          new Reconciler({ datapath: new FakeDatapath(kernel), manager: { disabledReason: null }, resolver: new FakeResolver(), events: new RecordingEvents(), log: () => {}, maxBackoffMs: 1000 });
         const pods = new Map<string, PodInfo>();
         /** The model: what must be enforced per `name direction`. */
         const model = new Map<string, number>();

@@ -1,19 +1,21 @@
 /** Reconciler behaviour over the in-memory datapath (FakeKernel) with a test-double resolver. */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { FakeDatapath, FakeKernel } from "../datapath/fake.js";
+import { FakeDatapath, FakeKernel } from "../datapath/testing/fake.js";
 import { Reconciler } from "./reconciler.js";
-import { FakeResolver, makePod, RecordingEvents } from "./testing.js";
+import { FakeResolver, makePod, RecordingEvents } from "./testing/fakes.js";
 
 const EGRESS = "kubernetes.io/egress-bandwidth";
 const INGRESS = "kubernetes.io/ingress-bandwidth";
 
 function setup(kernel = new FakeKernel()) {
+  const manager: { disabledReason: string | null } = { disabledReason: null };
   const events = new RecordingEvents();
   const resolver = new FakeResolver();
   const logs: string[] = [];
   const reconciler = new Reconciler({
     datapath: new FakeDatapath(kernel),
+    manager,
     resolver,
     events,
     log: (line) => logs.push(line),
@@ -21,7 +23,7 @@ function setup(kernel = new FakeKernel()) {
   });
   const limits = async () =>
     (await new FakeDatapath(kernel).listLimits()).map((l) => `${l.podKey} ${l.direction} ${l.bitsPerSecond}`).sort();
-  return { kernel, events, resolver, logs, reconciler, limits };
+  return { kernel, manager, events, resolver, logs, reconciler, limits };
 }
 
 describe("Reconciler", () => {
@@ -95,7 +97,7 @@ describe("Reconciler", () => {
     const kernel = new FakeKernel();
     const resolver = new FakeResolver();
     const reconciler = new Reconciler({
-      datapath: new FakeDatapath(kernel), resolver, events: new RecordingEvents(), log: () => {}, maxBackoffMs: 1000, now: () => clock,
+      datapath: new FakeDatapath(kernel), manager: { disabledReason: null }, resolver, events: new RecordingEvents(), log: () => {}, maxBackoffMs: 1000, now: () => clock,
     });
     resolver.unresolvable.add("a");
     reconciler.applyEvent({ type: "sync", pods: [makePod("a", { [EGRESS]: "10M" })] });
@@ -112,12 +114,12 @@ describe("Reconciler", () => {
   });
 
   it("hostNetwork Pods are not limited; disabled removes everything and says why", async () => {
-    const { reconciler, limits } = setup();
+    const { reconciler, manager, limits } = setup();
     reconciler.applyEvent({ type: "sync", pods: [makePod("h", { [EGRESS]: "10M" }, { hostNetwork: true }), makePod("a", { [EGRESS]: "10M" })] });
     await reconciler.reconcile();
     assert.deepEqual(await limits(), ["default/a/uid-a egress 10000000"]);
     assert.equal(reconciler.rows().find((r) => r.name === "h")?.state, "hostNetwork");
-    reconciler.setDisabled("disabled by configuration");
+    manager.disabledReason = "disabled by configuration";
     await reconciler.reconcile();
     assert.deepEqual(await limits(), []);
     assert.deepEqual(reconciler.rows().map((r) => [r.name, r.state, r.reason]), [
@@ -127,8 +129,8 @@ describe("Reconciler", () => {
   });
 
   it("while disabled, a bad value still shows as invalid (with the reason the manager is off) and is reported", async () => {
-    const { reconciler, events } = setup();
-    reconciler.setDisabled("fq qdisc missing");
+    const { reconciler, manager, events } = setup();
+    manager.disabledReason = "fq qdisc missing";
     reconciler.applyEvent({ type: "sync", pods: [makePod("bad", { [EGRESS]: "1m" }), makePod("ok", { [EGRESS]: "10M" })] });
     await reconciler.reconcile();
     const bad = reconciler.rows().find((r) => r.name === "bad");

@@ -1,12 +1,15 @@
 /**
- * The reconciler's PodStatusRows, keyed by Pod and direction. Keeps `since` when a row's state does not
- * change, so an operator sees how long a row has been pending or invalid.
+ * The reconciler's view of one row as `pacer list` shows it (pure): the PodStatusRow for a Pod, direction,
+ * state and reason. Keeps `since` when a row's state does not change, so an operator sees how long a row
+ * has been pending or invalid.
  */
 import type { AppliedLimit, Direction } from "../datapath/datapath.js";
 import { podKeyOf, type PodInfo } from "../kube/pod.js";
-import type { PodStatusRow, RowState } from "./status-row.js";
+import type { RowView } from "./decide.js";
+import type { PodStatusRow } from "./status-row.js";
 
 export const rowKeyOf = (podKey: string, direction: Direction): string => `${podKey}\u0000${direction}`;
+export const podKeyOfRow = (rowKey: string): string => rowKey.slice(0, rowKey.lastIndexOf("\u0000"));
 
 export interface RowInput {
   pod: PodInfo;
@@ -14,44 +17,31 @@ export interface RowInput {
   direction: Direction;
 }
 
-export class RowBook {
-  private readonly byKey = new Map<string, PodStatusRow>();
+export function statusRow(
+  previous: PodStatusRow | null,
+  input: RowInput,
+  view: RowView,
+  enforced: AppliedLimit | null,
+  nowMs: number,
+): PodStatusRow {
+  const since = previous && previous.state === view.state ? previous.since : new Date(nowMs).toISOString();
+  return {
+    podKey: podKeyOf(input.pod),
+    namespace: input.pod.namespace,
+    name: input.pod.name,
+    direction: input.direction,
+    requested: input.requested,
+    enforcedBitsPerSecond: enforced ? enforced.bitsPerSecond : null,
+    identity: enforced ? enforced.identity : null,
+    state: view.state,
+    reason: view.reason,
+    since,
+    counters: enforced ? enforced.counters : null,
+  };
+}
 
-  constructor(private readonly now: () => number) {}
-
-  set(input: RowInput, state: RowState, reason: string | null, enforced: AppliedLimit | null | undefined): void {
-    const podKey = podKeyOf(input.pod);
-    const key = rowKeyOf(podKey, input.direction);
-    const previous = this.byKey.get(key);
-    const since = previous && previous.state === state ? previous.since : new Date(this.now()).toISOString();
-    this.byKey.set(key, {
-      podKey,
-      namespace: input.pod.namespace,
-      name: input.pod.name,
-      direction: input.direction,
-      requested: input.requested,
-      enforcedBitsPerSecond: enforced ? enforced.bitsPerSecond : null,
-      identity: enforced ? enforced.identity : null,
-      state,
-      reason,
-      since,
-      counters: enforced ? enforced.counters : null,
-    });
-  }
-
-  /** Drop one row (its Pod or annotation is gone). */
-  delete(key: string): void {
-    this.byKey.delete(key);
-  }
-
-  /** Drop rows whose Pod or annotation is gone. */
-  retain(keys: Set<string>): void {
-    for (const key of [...this.byKey.keys()]) if (!keys.has(key)) this.byKey.delete(key);
-  }
-
-  rows(): PodStatusRow[] {
-    return [...this.byKey.values()].sort(
-      (a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name) || a.direction.localeCompare(b.direction),
-    );
-  }
+export function sortRows(rows: Iterable<PodStatusRow>): PodStatusRow[] {
+  return [...rows].sort(
+    (a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name) || a.direction.localeCompare(b.direction),
+  );
 }

@@ -22,8 +22,7 @@ describe("metrics", () => {
   it("serves every contract metric, /healthz and /readyz", async () => {
     let rows = [row];
     let ready = false;
-    const metrics = createMetrics(() => rows);
-    metrics.edtAvailable.set(1);
+    const metrics = createMetrics(() => rows, { enabled: true });
     metrics.invalidAnnotations.inc({ namespace: "lab", pod: "web", direction: "egress" });
     metrics.reconcileErrors.inc();
     const server = await startMetricsServer({ address: "127.0.0.1:0", registry: metrics.registry, ready: () => ready });

@@ -1,6 +1,7 @@
 /**
  * pacer's Prometheus metrics, names and help strings in one place. Per-Pod series are read from the
- * reconciler's rows at scrape time (collect), so a deleted Pod's series disappear with its row.
+ * reconciler's rows at scrape time (collect), so a deleted Pod's series disappear with its row; the
+ * manager's on/off state likewise from its owner.
  */
 import { Counter, Gauge, Registry } from "prom-client";
 import type { PodStatusRow } from "../bandwidth/status-row.js";
@@ -9,12 +10,12 @@ export interface PacerMetrics {
   registry: Registry;
   invalidAnnotations: Counter<"namespace" | "pod" | "direction">;
   reconcileErrors: Counter;
-  edtAvailable: Gauge;
 }
 
 const POD_LABELS = ["namespace", "pod", "direction"] as const;
 
-export function createMetrics(rows: () => PodStatusRow[]): PacerMetrics {
+/** `manager`: the bandwidth manager's state (agent/manager-state.ts), read at scrape time. */
+export function createMetrics(rows: () => PodStatusRow[], manager: { readonly enabled: boolean }): PacerMetrics {
   const registry = new Registry();
   const enforced = () => rows().filter((row) => row.counters !== null && row.enforcedBitsPerSecond !== null);
   const labelsOf = (row: PodStatusRow) => ({ namespace: row.namespace, pod: row.name, direction: row.direction });
@@ -45,6 +46,15 @@ export function createMetrics(rows: () => PodStatusRow[]): PacerMetrics {
   counterFromRows("pacer_pod_delayed_packets_total", "Packets given a departure time in the future (paced).", (row) => row.counters?.delayedPackets ?? 0);
   counterFromRows("pacer_pod_drops_total", "Packets dropped because their departure time was beyond the horizon.", (row) => row.counters?.horizonDrops ?? 0);
 
+  new Gauge({
+    name: "pacer_edt_available",
+    help: "1 when EDT pacing is available and enabled on this node, 0 when the bandwidth manager is disabled.",
+    registers: [registry],
+    collect() {
+      this.set(manager.enabled ? 1 : 0);
+    },
+  });
+
   return {
     registry,
     invalidAnnotations: new Counter({
@@ -56,11 +66,6 @@ export function createMetrics(rows: () => PodStatusRow[]): PacerMetrics {
     reconcileErrors: new Counter({
       name: "pacer_reconcile_errors_total",
       help: "Datapath operations that failed during reconcile (retried with backoff).",
-      registers: [registry],
-    }),
-    edtAvailable: new Gauge({
-      name: "pacer_edt_available",
-      help: "1 when EDT pacing is available and enabled on this node, 0 when the bandwidth manager is disabled.",
       registers: [registry],
     }),
   };
