@@ -34,6 +34,9 @@ void object_module_init(void);
 	X(linkList, native_link_list)                                                                          \
 	X(addrList, native_addr_list)                                                                          \
 	X(linkSetGsoMaxSize, native_link_set_gso_max_size)                                                     \
+	X(routeList, native_route_list)                                                                        \
+	X(netnsWriteFile, native_netns_write_file)                                                             \
+	X(netnsReadFile, native_netns_read_file)                                                               \
 	X(statfsType, native_statfs_type)                                                                      \
 	X(mountBpffs, native_mount_bpffs)                                                                      \
 	X(unmount, native_unmount)

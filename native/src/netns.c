@@ -1,6 +1,6 @@
 /*
  * setns() into a Pod's network namespace on the calling thread and back (never `ip netns exec`: it remounts
- * /sys and hides bpffs pins, DESIGN.md section 6). Netlink sockets bind to the namespace they are created in,
+ * /sys and hides bpffs pins, docs/design.md, "Pitfalls"). Netlink sockets bind to the namespace they are created in,
  * so every socket is opened after netns_enter and closed before netns_leave.
  */
 #include "netns.h"

@@ -1,5 +1,5 @@
 /*
- * Per-environment ownership of native handles (STYLE.md, better-sqlite3): each BPF object and each fd the
+ * Per-environment ownership of native handles (as better-sqlite3 does): each BPF object and each fd the
  * addon hands to JavaScript as "yours to close" is registered with the Node environment (main thread or a
  * worker) that opened it. JavaScript closes it explicitly; whatever is still open when that environment
  * ends is closed by an env cleanup hook (napi_add_env_cleanup_hook).

@@ -121,3 +121,41 @@ napi_value native_link_set_gso_max_size(napi_env env, napi_callback_info info)
 	snprintf(what, sizeof(what), "set gso_max_size %u", size);
 	return rtnl_call_on_interface(env, netns, ifname, &link->ifi_index, &request, NULL, NULL, what);
 }
+
+static int on_route(struct nlmsghdr *message, void *opaque)
+{
+	struct rtnl_dump *dump = opaque;
+	napi_env env = dump->env;
+	if (message->nlmsg_type != RTM_NEWROUTE)
+		return 0;
+	struct rtmsg *route = NLMSG_DATA(message);
+	if (route->rtm_family != AF_INET && route->rtm_family != AF_INET6)
+		return 0;
+	struct rtattr *table[RTA_MAX + 1];
+	rtnl_parse_message(table, RTA_MAX, message, sizeof(*route));
+	napi_value hops;
+	napi_create_array(env, &hops);
+	uint32_t hop_count = 0;
+	if (table[RTA_MULTIPATH]) {
+		/* RTA_MULTIPATH: a sequence of struct rtnexthop, each followed by its own attributes. */
+		struct rtnexthop *hop = RTA_DATA(table[RTA_MULTIPATH]);
+		int left = RTA_PAYLOAD(table[RTA_MULTIPATH]);
+		while (left >= (int)sizeof(*hop) && hop->rtnh_len >= sizeof(*hop) && hop->rtnh_len <= left) {
+			napi_set_element(env, hops, hop_count++, make_u32(env, (uint32_t)hop->rtnh_ifindex));
+			left -= RTNH_ALIGN(hop->rtnh_len);
+			hop = RTNH_NEXT(hop);
+		}
+	}
+	uint32_t table_id = table[RTA_TABLE] ? attribute_u32(table[RTA_TABLE]) : route->rtm_table;
+	rtnl_dump_push(dump, make_object(env, "family", make_u32(env, route->rtm_family == AF_INET ? 4 : 6), "dstLength",
+					 make_u32(env, route->rtm_dst_len), "table", make_u32(env, table_id), "oif",
+					 table[RTA_OIF] ? make_u32(env, attribute_u32(table[RTA_OIF])) : make_null(env),
+					 "nexthopOifs", hops, NULL));
+	return 0;
+}
+
+/* routeList(netns) -> [{family: 4 | 6, dstLength, table, oif, nexthopOifs: [ifindex]}] */
+napi_value native_route_list(napi_env env, napi_callback_info info)
+{
+	return list_namespace(env, info, RTM_GETROUTE, sizeof(struct rtmsg), on_route, "routes");
+}

@@ -6,31 +6,29 @@
  *
  * The write goes through a proc root (env PACER_PROC_ROOT, default /proc): in a container whose /proc is
  * read-only, point it at a read-write mount of the host's proc (the Helm chart mounts it at /host/proc).
- * Any procfs mount works, because /proc/sys/net is resolved against the network namespace of the task
- * that opens the file (net/sysctl_net.c, net_ctl_header_lookup), and the writer runs inside the Pod's.
+ * Any procfs mount works, because /proc/sys/net is resolved against the network namespace of the thread
+ * that opens the file (net/sysctl_net.c, net_ctl_header_lookup); the addon opens it from inside the Pod's
+ * namespace (setns on the calling thread and back), no child process.
  */
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
+import { readFileInNetns, writeFileInNetns } from "../bpf/index.js";
 import type { Datapath, Direction, EnsureResult, LimitSpec } from "../datapath/datapath.js";
-
-const run = promisify(execFile);
 
 export const defaultProcRoot = (): string => process.env.PACER_PROC_ROOT || "/proc";
 
+const sysctlFile = (procRoot: string): string => `${procRoot}/sys/net/ipv4/tcp_congestion_control`;
+
 export async function setCongestionControl(netnsPath: string, algorithm: string, procRoot = defaultProcRoot()): Promise<void> {
-  const file = `${procRoot}/sys/net/ipv4/tcp_congestion_control`;
+  const file = sysctlFile(procRoot);
   try {
-    await run("nsenter", [`--net=${netnsPath}`, "--", "sh", "-c", 'echo "$1" > "$2"', "sh", algorithm, file]);
+    writeFileInNetns(netnsPath, file, `${algorithm}\n`);
   } catch (error) {
-    const detail = (error as { stderr?: string }).stderr?.trim() || (error as Error).message;
-    throw new Error(`write ${algorithm} to ${file} in ${netnsPath}: ${detail}`, { cause: error });
+    throw new Error(`write ${algorithm} to ${file} in ${netnsPath}: ${(error as Error).message}`, { cause: error });
   }
 }
 
 /** The Pod namespace's current TCP congestion control (read through the same proc root). */
 export async function congestionControlOf(netnsPath: string, procRoot = defaultProcRoot()): Promise<string> {
-  const { stdout } = await run("nsenter", [`--net=${netnsPath}`, "--", "cat", `${procRoot}/sys/net/ipv4/tcp_congestion_control`]);
-  return stdout.trim();
+  return readFileInNetns(netnsPath, sysctlFile(procRoot)).trim();
 }
 
 /** After a failed write (e.g. tcp_bbr not loaded) the Pod is tried again this much later, not on every pass. */

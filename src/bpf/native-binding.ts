@@ -67,6 +67,15 @@ export interface NativeAddress {
   prefixLength: number;
 }
 
+export interface NativeRoute {
+  family: 4 | 6;
+  dstLength: number;
+  table: number;
+  /** RTA_OIF; null for a multipath route (its hops are in nexthopOifs) or a route without a device. */
+  oif: number | null;
+  nexthopOifs: number[];
+}
+
 /** `netns` is a path to a network namespace, or null for the agent's own. */
 type Netns = string | null;
 
@@ -130,6 +139,9 @@ export interface NativeBinding {
   linkList(netns: Netns): NativeResult<NativeLink[]>;
   addrList(netns: Netns): NativeResult<NativeAddress[]>;
   linkSetGsoMaxSize(netns: Netns, ifname: string, size: number): NativeResult<undefined>;
+  routeList(netns: Netns): NativeResult<NativeRoute[]>;
+  netnsWriteFile(netns: Netns, path: string, text: string): NativeResult<undefined>;
+  netnsReadFile(netns: Netns, path: string): NativeResult<string>;
   statfsType(path: string): NativeResult<number>;
   mountBpffs(path: string): NativeResult<undefined>;
   unmount(path: string): NativeResult<undefined>;

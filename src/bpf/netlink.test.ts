@@ -17,9 +17,12 @@ import {
   listAddresses,
   listLinks,
   listQdiscs,
+  listRoutes,
   listTcFilters,
   queryTc,
+  readFileInNetns,
   setGsoMaxSize,
+  writeFileInNetns,
   type TcPoint,
 } from "./netlink.js";
 import { bpfTestPrerequisites, mountPrivateBpffs, openFdCount, type PrivateBpffs } from "./testing/bpffs.js";
@@ -51,6 +54,26 @@ describe("tc and netlink in a network namespace", { skip }, () => {
       bpffs?.remove();
     }
     assert.equal(openFdCount(), fdsBefore, "no file descriptors leaked");
+  });
+
+  it("lists the namespace's routes, default and multipath included", () => {
+    ip("-n", netns, "route", "add", "default", "via", "203.0.113.1");
+    ip("-n", netns, "route", "add", "198.51.100.0/24", "nexthop", "via", "203.0.113.2", "nexthop", "via", "203.0.113.3");
+    const eth0 = listLinks(netnsPath).find((link) => link.name === "eth0")!.ifindex;
+    const routes = listRoutes(netnsPath).filter((route) => route.table === 254 && route.family === 4);
+    assert.deepEqual(routes.find((route) => route.dstLength === 0), { family: 4, dstLength: 0, table: 254, oif: eth0, nexthopOifs: [] });
+    assert.deepEqual(routes.find((route) => route.dstLength === 24 && route.nexthopOifs.length > 0)?.nexthopOifs, [eth0, eth0]);
+    assert.throws(() => listRoutes("/var/run/netns/pd-no-such"), /enter network namespace \/var\/run\/netns\/pd-no-such: No such file/);
+  });
+
+  it("reads and writes the namespace's own sysctls, leaving the agent's alone", () => {
+    const file = "/proc/sys/net/ipv4/tcp_congestion_control";
+    const agentsOwn = readFileInNetns(null, file);
+    const next = agentsOwn.trim() === "reno" ? "cubic" : "reno";
+    writeFileInNetns(netnsPath, file, next);
+    assert.equal(readFileInNetns(netnsPath, file).trim(), next);
+    assert.equal(readFileInNetns(null, file), agentsOwn);
+    assert.throws(() => writeFileInNetns(netnsPath, "/proc/sys/net/ipv4/pd-no-such", "1"), /open \/proc\/sys\/net\/ipv4\/pd-no-such in \/var\/run\/netns\/.*: No such file/);
   });
 
   it("attach and detach are idempotent and leave no tc objects, pins or fds", () => {

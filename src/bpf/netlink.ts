@@ -1,6 +1,7 @@
 /**
  * Typed tc and rtnetlink operations inside a network namespace (by path; null = the agent's own): clsact
- * and cls_bpf attachment, root qdiscs, links, addresses, gso_max_size. Errors name the interface and the
+ * and cls_bpf attachment, root qdiscs, links, addresses, routes, gso_max_size, and files read or written
+ * from inside a namespace (its sysctls). Errors name the interface and the
  * namespace: "attach tc egress on eth0 in /var/run/netns/x: Operation not permitted".
  */
 import { constants } from "node:os";
@@ -13,6 +14,7 @@ import {
   type NativeLink,
   type NativeQdisc,
   type NativeResult,
+  type NativeRoute,
 } from "./native-binding.js";
 
 export type NetnsPath = string | null;
@@ -20,6 +22,7 @@ export type Qdisc = NativeQdisc;
 export type TcFilter = NativeFilter;
 export type Link = NativeLink;
 export type Address = NativeAddress;
+export type Route = NativeRoute;
 
 export const TC_H_ROOT = 0xffffffff;
 /** clsact's egress parent, TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_EGRESS). */
@@ -135,6 +138,21 @@ export function listLinks(netns: NetnsPath): Link[] {
 
 export function listAddresses(netns: NetnsPath): Address[] {
   return unwrap(nativeBinding().addrList(netns));
+}
+
+/** Every IPv4 and IPv6 route of every table in the namespace. */
+export function listRoutes(netns: NetnsPath): Route[] {
+  return unwrap(nativeBinding().routeList(netns));
+}
+
+/** Writes `text` to a file opened from inside the namespace, e.g. one of its /proc/sys/net sysctls. */
+export function writeFileInNetns(netns: NetnsPath, path: string, text: string): void {
+  unwrap(nativeBinding().netnsWriteFile(netns, path, text));
+}
+
+/** Reads (at most 4 KiB of) a file opened from inside the namespace. */
+export function readFileInNetns(netns: NetnsPath, path: string): string {
+  return unwrap(nativeBinding().netnsReadFile(netns, path));
 }
 
 export function setGsoMaxSize(netns: NetnsPath, ifname: string, size: number): void {

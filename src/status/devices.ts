@@ -1,40 +1,31 @@
 /**
  * The node's uplink devices for the status line when none are configured: the devices of the default
- * routes (IPv4 and IPv6, multipath nexthops included), from `ip -j route`.
+ * routes of the main table (IPv4 and IPv6, multipath nexthops included), read through the addon's
+ * rtnetlink dump.
  */
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
+import { listLinks, listRoutes, type Link, type Route } from "../bpf/index.js";
 
-const run = promisify(execFile);
+const MAIN_TABLE = 254;
 
-interface RouteJson {
-  dst?: string;
-  dev?: string;
-  nexthops?: Array<{ dev?: string }>;
-}
-
-/** Pure: devices of the default routes in `ip -j route` output, in order, without duplicates. */
-export function defaultRouteDevicesFrom(stdout: string): string[] {
-  const routes = JSON.parse(stdout || "[]") as RouteJson[];
+/** Pure: names of the default routes' devices, in route order, without duplicates. */
+export function defaultRouteDevicesFrom(routes: readonly Route[], links: readonly Link[]): string[] {
+  const nameOf = new Map(links.map((link) => [link.ifindex, link.name]));
   const devices: string[] = [];
   for (const route of routes) {
-    if (route.dst !== "default") continue;
-    for (const device of [route.dev, ...(route.nexthops ?? []).map((hop) => hop.dev)]) {
-      if (device && !devices.includes(device)) devices.push(device);
+    if (route.dstLength !== 0 || route.table !== MAIN_TABLE) continue;
+    for (const ifindex of [route.oif, ...route.nexthopOifs]) {
+      const name = ifindex === null ? undefined : nameOf.get(ifindex);
+      if (name !== undefined && !devices.includes(name)) devices.push(name);
     }
   }
   return devices;
 }
 
+/** The agent's namespace's default-route devices; [] when it cannot tell (the status line shows none). */
 export async function defaultRouteDevices(): Promise<string[]> {
-  const devices: string[] = [];
-  for (const family of ["-4", "-6"]) {
-    try {
-      const { stdout } = await run("ip", ["-j", family, "route", "show", "default"]);
-      for (const device of defaultRouteDevicesFrom(stdout)) if (!devices.includes(device)) devices.push(device);
-    } catch {
-      // no routes of this family (or no ip): the status line shows what the other family has
-    }
+  try {
+    return defaultRouteDevicesFrom(listRoutes(null), listLinks(null));
+  } catch {
+    return [];
   }
-  return devices;
 }

@@ -37,14 +37,13 @@ describe("status line and list table", () => {
 });
 
 describe("default-route devices", () => {
-  it("reads dev and multipath nexthops, skips other routes", () => {
-    const out = JSON.stringify([
-      { dst: "default", gateway: "192.0.2.1", dev: "eth0" },
-      { dst: "10.0.0.0/8", dev: "eth9" },
-      { dst: "default", nexthops: [{ dev: "eth1" }, { dev: "eth0" }] },
-    ]);
-    assert.deepEqual(defaultRouteDevicesFrom(out), ["eth0", "eth1"]);
-    assert.deepEqual(defaultRouteDevicesFrom(""), []);
+  it("reads dev and multipath nexthops of the main table's default routes, skips other routes", () => {
+    const link = (ifindex: number, name: string) => ({ ifindex, name, up: true, mtu: 1500, gsoMaxSize: 65536, link: null, linkNetnsid: null, kind: "" });
+    const links = [link(2, "eth0"), link(3, "eth1"), link(9, "eth9")];
+    const route = (dstLength: number, oif: number | null, nexthopOifs: number[] = [], table = 254) => ({ family: 4 as const, dstLength, table, oif, nexthopOifs });
+    const routes = [route(0, 2), route(8, 9), route(0, null, [3, 2]), route(0, 9, [], 255)];
+    assert.deepEqual(defaultRouteDevicesFrom(routes, links), ["eth0", "eth1"]);
+    assert.deepEqual(defaultRouteDevicesFrom([], links), []);
   });
 });
 
