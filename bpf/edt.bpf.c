@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * pacer's Earliest-Departure-Time program (DESIGN.md section 4), attached at tc egress of one interface:
+ * pacer's Earliest-Departure-Time program (docs/design.md, "The per-packet algorithm"), attached at tc egress of one interface:
  * the Pod's eth0 inside its netns (egress) or the host-side veth (ingress into the Pod), with fq as that
  * interface's root qdisc. fq holds each packet until skb->tstamp (net/sched/sch_fq.c, "EDT" since v4.20,
  * commit fb420d5d91c1 "tcp/fq: move back to CLOCK_MONOTONIC").
@@ -22,7 +22,7 @@ const volatile __u32 pod_identity = 0;
 const volatile __u32 direction = PACER_DIRECTION_EGRESS;
 /* Set by the loader when the kernel has bpf_skb_set_tstamp (v5.18, commit 9bb984f28d5b "bpf: Add
  * __sk_buff->delivery_time_type and bpf_skb_set_skb_delivery_time()"): marks the time as a monotonic
- * delivery time, which survives a netns hop for every protocol (DESIGN.md section 6 pitfalls). */
+ * delivery time, which survives a netns hop for every protocol (docs/design.md, "The per-packet algorithm"). */
 const volatile __u8 use_set_tstamp = 0;
 
 struct {
@@ -57,7 +57,7 @@ int pacer_edt(struct __sk_buff *skb)
 	__u64 t = skb->tstamp;
 	if (t < now)
 		t = now;
-	/* The limit is a wire rate: charge wire_len (DESIGN.md section 6), as the qdisc counts. */
+	/* The limit is a wire rate: charge wire_len (docs/design.md, "The per-packet algorithm"), as the qdisc counts. */
 	__u64 delay_ns = wire_len * 8 * NSEC_PER_SEC / bits_per_sec;
 	/* t_last 0 = a fresh limit: idle. (Charging from time 0 would drop the first packets on a kernel
 	 * whose monotonic clock is younger than one packet time, e.g. a test kernel just booted.) */

@@ -2,7 +2,7 @@
  * The Datapath boundary: what the reconciler asks of the kernel, and nothing about how.
  *
  * Two implementations pass one conformance suite (conformance.ts): the EDT datapath (edt/, eBPF + fq on the
- * Pod's interface, DESIGN.md section 4) and the in-memory fake (fake.ts) used by reconciler tests and the
+ * Pod's interface, docs/design.md, "Where the datapath sits") and the in-memory fake (fake.ts) used by reconciler tests and the
  * agent benchmark. Every operation is idempotent: applying what is already applied, or removing what is
  * already gone, succeeds.
  */

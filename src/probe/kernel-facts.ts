@@ -4,7 +4,7 @@
  * kernel can be patched, and a config option can be `m` with the module absent.
  */
 
-/** The options the seed article lists (DESIGN.md section 1): none may be `n`; `m` is fine when it loads. */
+/** The options the seed article lists (docs/design.md, "The operator's flow"): none may be `n`; `m` is fine when it loads. */
 export const SEED_CONFIG_OPTIONS = [
   "CONFIG_BPF",
   "CONFIG_BPF_SYSCALL",

@@ -2,6 +2,11 @@
  * The tc probes, in a THROWAWAY network namespace (`pp-<pid>-probe<n>-<random>`) with a veth pair of its own: the host's
  * interfaces are never touched. The namespace (and with it every link, qdisc and program) is removed in
  * `finally`, also when a probe fails. iproute2's `ip`/`tc` do the work; about ten milliseconds on the host.
+ *
+ * The one place the product reaches the kernel through iproute2 rather than the addon, on purpose: the probe
+ * judges the kernel independently of the code it qualifies (a broken addon build cannot make a kernel look
+ * capable or incapable), it asks the kernel exactly what an operator's own `tc qdisc add … fq` would ask —
+ * module autoloading included — and its "MISSING" lines quote the messages an operator will search for.
  */
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";

@@ -1,8 +1,8 @@
 /**
  * What `pacer check` checks and what it tells the operator — pure data, no kernel access. Each requirement
- * names the kernel option behind it, whether pacer's EDT datapath needs it (DESIGN.md section 4: a tc BPF
+ * names the kernel option behind it, whether pacer's EDT datapath needs it (docs/design.md, "Where the datapath sits": a tc BPF
  * program that writes skb->tstamp, on a clsact qdisc, in front of fq), and what to do when it is missing.
- * The seed article's list (DESIGN.md section 1) is Cilium's: AF_ALG hashing, perf events, schedstats, the JIT,
+ * The seed article's list (docs/design.md, "The operator's flow") is Cilium's: AF_ALG hashing, perf events, schedstats, the JIT,
  * cgroups and bpffs are reported but do not decide EDT — User-Mode Linux has no JIT and paces exactly.
  */
 import type { ConfigState } from "./kernel-facts.js";

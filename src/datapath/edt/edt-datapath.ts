@@ -1,5 +1,5 @@
 /**
- * The real Datapath (DESIGN.md section 4): per limited Pod and direction, fq as the root qdisc and one
+ * The real Datapath (docs/design.md, "Where the datapath sits"): per limited Pod and direction, fq as the root qdisc and one
  * instance of the EDT program on tc egress — of the Pod's interface inside its namespace (egress) or of the
  * host-side veth (ingress) — sharing one pinned state map. Adopts pinned state and the state file on open,
  * never detaching or resetting anything at start, so a limited Pod never runs unlimited across a restart.

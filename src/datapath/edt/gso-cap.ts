@@ -1,5 +1,5 @@
 /**
- * The latency lead of DESIGN.md section 6: under its own load a Pod's RTT is about TSQ's two skbs in fq, and
+ * The latency lead of docs/design.md, "Latency under load": under its own load a Pod's RTT is about TSQ's two skbs in fq, and
  * on veth each skb can carry 64 KB (more since v5.18 grows TSO skbs at low min_rtt, tcp_tso_rtt_log). Capping
  * the Pod interface's gso_max_size to ~1 ms of the limit bounds that queue to ~2 ms of data.
  * Pure sizing here; applying and restoring is in edt-datapath.ts.
