@@ -22,6 +22,7 @@ void object_module_init(void);
 	X(mapUpdate, native_map_update)                                                                        \
 	X(mapDelete, native_map_delete)                                                                        \
 	X(mapNextKey, native_map_next_key)                                                                     \
+	X(possibleCpus, native_possible_cpus)                                                                  \
 	X(tcHookCreate, native_tc_hook_create)                                                                 \
 	X(tcHookDestroy, native_tc_hook_destroy)                                                               \
 	X(tcAttach, native_tc_attach)                                                                          \

@@ -2,6 +2,7 @@
 #include "addon.h"
 #include "ownership.h"
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,4 +124,14 @@ napi_value native_map_next_key(napi_env env, napi_callback_info info)
 	    !arg_read(env, key_value, (struct arg_spec)ARG_OPTIONAL_BUFFER(&key, &key_length)))
 		return NULL;
 	return map_read(env, bpf_map_get_next_key, fd, key, key_size, "map next key", true);
+}
+
+/* possibleCpus() -> the number of possible CPUs: a per-CPU map value holds one entry for each
+ * (libbpf_num_possible_cpus reads /sys/devices/system/cpu/possible). */
+napi_value native_possible_cpus(napi_env env, napi_callback_info info)
+{
+	int cpus = libbpf_num_possible_cpus();
+	if (cpus < 0)
+		return result_fail(env, -cpus, "count possible CPUs: %s", strerror(-cpus));
+	return result_ok(env, make_u32(env, (uint32_t)cpus));
 }

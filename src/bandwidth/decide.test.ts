@@ -13,7 +13,7 @@ const egress = (value: string): RequestedLimit => {
 
 const applied = (bitsPerSecond: number): AppliedLimit => ({
   podKey: "default/a/u", direction: "egress", identity: 7, bitsPerSecond, netnsPath: "/run/netns/a", interfaceName: "eth0",
-  counters: { packets: 0, bytes: 0, delayedPackets: 0, horizonDrops: 0, ecnMarks: 0 },
+  counters: { packets: 0, bytes: 0, delayedPackets: 0, horizonDrops: 0, ecnMarks: 0, bypassedPackets: 0 },
 });
 
 const facts = (overrides: Partial<RowFacts>): RowFacts => ({

@@ -314,5 +314,5 @@ const emptyApplied = (podKey: string, direction: Direction): AppliedLimit => ({
   bitsPerSecond: 0,
   netnsPath: "",
   interfaceName: "",
-  counters: { packets: 0, bytes: 0, delayedPackets: 0, horizonDrops: 0, ecnMarks: 0 },
+  counters: { packets: 0, bytes: 0, delayedPackets: 0, horizonDrops: 0, ecnMarks: 0, bypassedPackets: 0 },
 });

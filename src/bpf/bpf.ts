@@ -80,11 +80,24 @@ export class BpfObject {
   }
 }
 
+/** BPF_MAP_TYPE_PERCPU_HASH, _PERCPU_ARRAY, _LRU_PERCPU_HASH (include/uapi/linux/bpf.h). */
+const PER_CPU_MAP_TYPES = new Set([5, 6, 10]);
+
+let possibleCpuCount: number | undefined;
+
+/** How many values a per-CPU map holds per key (every possible CPU, not only the online ones). */
+export function possibleCpus(): number {
+  possibleCpuCount ??= unwrap(nativeBinding().possibleCpus());
+  return possibleCpuCount;
+}
+
 /** A map opened from a pin (bpf_obj_get); owns its fd. */
 export class BpfMap {
   private constructor(
     private fd: number | undefined,
+    readonly type: number,
     readonly keySize: number,
+    /** One value's size; a per-CPU map's lookups and updates carry `valueBytes` (all CPUs). */
     readonly valueSize: number,
     readonly maxEntries: number,
     readonly id: number,
@@ -94,28 +107,56 @@ export class BpfMap {
     const fd = unwrap(nativeBinding().objGet(path));
     try {
       const info = unwrap(nativeBinding().mapInfo(fd), `map ${path}`);
-      return new BpfMap(fd, info.keySize, info.valueSize, info.maxEntries, info.id);
+      return new BpfMap(fd, info.type, info.keySize, info.valueSize, info.maxEntries, info.id);
     } catch (error) {
       nativeBinding().closeFd(fd);
       throw error;
     }
   }
 
+  get perCpu(): boolean {
+    return PER_CPU_MAP_TYPES.has(this.type);
+  }
+
+  /** The bytes a lookup returns and an update takes: one value, or one per possible CPU (8-byte aligned). */
+  get valueBytes(): number {
+    return this.perCpu ? Math.ceil(this.valueSize / 8) * 8 * possibleCpus() : this.valueSize;
+  }
+
   /** The value, or undefined when the key is absent. */
   lookup(key: Buffer): Buffer | undefined {
-    const result = nativeBinding().mapLookup(this.live(), key, this.valueSize);
+    const result = nativeBinding().mapLookup(this.live(), key, this.valueBytes);
     if (!result.ok && result.errno === 2) return undefined;
     return unwrap(result);
   }
 
   update(key: Buffer, value: Buffer, flags = 0): void {
-    if (key.length !== this.keySize || value.length !== this.valueSize) {
+    if (key.length !== this.keySize || value.length !== this.valueBytes) {
       throw new BpfError(
         "INVALID_ARGUMENT",
-        `map update: key ${key.length}/${this.keySize} bytes, value ${value.length}/${this.valueSize} bytes`,
+        `map update: key ${key.length}/${this.keySize} bytes, value ${value.length}/${this.valueBytes} bytes`,
       );
     }
     unwrap(nativeBinding().mapUpdate(this.live(), key, value, flags));
+  }
+
+  /** Removes `key`; an absent key is success. */
+  delete(key: Buffer): void {
+    const result = nativeBinding().mapDelete(this.live(), key);
+    if (!result.ok && result.errno === 2) return;
+    unwrap(result);
+  }
+
+  /** Every key (a hash or trie walk; the keys of an array map are all its indexes). */
+  keys(): Buffer[] {
+    const keys: Buffer[] = [];
+    let key: Buffer | null = null;
+    for (;;) {
+      const next: Buffer | null = unwrap(nativeBinding().mapNextKey(this.live(), key, this.keySize));
+      if (next === null) return keys;
+      keys.push(next);
+      key = next;
+    }
   }
 
   close(): void {

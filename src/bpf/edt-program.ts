@@ -1,11 +1,11 @@
 /**
  * Loads one instance of pacer's EDT program (bpf/edt.bpf.c) for one Pod attachment: identity and direction
- * go into .rodata before load; the state map is shared through its pin under `pinRoot` (created by the first
+ * go into .rodata before load; the maps are shared through their pins under `pinRoot` (created by the first
  * load, reused by every later one and by the next agent run).
  */
 import { join } from "node:path";
 import { BpfObject, BPF_FUNC_skb_set_tstamp, probeTcHelper } from "./bpf.js";
-import { EDT_MAX_IDENTITY, EDT_PROGRAM_NAME, EDT_STATE_MAP_NAME, type EdtDirectionIndex } from "./edt-state-codec.js";
+import { EDT_MAX_IDENTITY, EDT_PROGRAM_NAME, type EdtDirectionIndex } from "./edt-layout.js";
 import { BpfError } from "./errors.js";
 import { repositoryRoot } from "./native-binding.js";
 
@@ -13,7 +13,7 @@ export const defaultEdtObjectPath = join(repositoryRoot, "build/bpf/edt.bpf.o");
 
 export interface EdtInstanceOptions {
   objectPath?: string;
-  /** A directory on a bpffs; the state map is pinned here as pacer_edt_state. */
+  /** A directory on a bpffs; the maps are pinned here by name (edt-layout.ts, EDT_MAPS). */
   pinRoot: string;
   /** 0 loads an instance that only creates/reuses the map (no Pod has identity 0). */
   identity: number;
@@ -36,8 +36,8 @@ export function kernelHasSetTstamp(): boolean {
   return setTstampSupported;
 }
 
-export function pinnedStateMapPath(pinRoot: string): string {
-  return join(pinRoot, EDT_STATE_MAP_NAME);
+export function pinnedMapPath(pinRoot: string, mapName: string): string {
+  return join(pinRoot, mapName);
 }
 
 export function loadEdtInstance(options: EdtInstanceOptions): EdtInstance {

@@ -6,6 +6,7 @@ export { BpfError, codeOfErrno, type BpfErrorCode } from "./errors.js";
 export {
   BpfObject,
   BpfMap,
+  possibleCpus,
   testRunProgram,
   probeTcHelper,
   isBpffs,
@@ -18,8 +19,9 @@ export {
   type TestRunInput,
   type TestRunResult,
 } from "./bpf.js";
-export * from "./edt-state-codec.js";
-export { loadEdtInstance, kernelHasSetTstamp, pinnedStateMapPath, defaultEdtObjectPath } from "./edt-program.js";
+export * from "./edt-layout.js";
+export { loadEdtInstance, kernelHasSetTstamp, pinnedMapPath, defaultEdtObjectPath } from "./edt-program.js";
+export { openEdtMaps, type EdtMaps, type PodMapEntry, type BudgetMapEntry } from "./edt-maps.js";
 export type { EdtInstance, EdtInstanceOptions } from "./edt-program.js";
 export { encodeFqOptions, decodeFqOptions, type FqOptions } from "./fq-options.js";
 export * from "./netlink.js";

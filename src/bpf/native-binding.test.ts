@@ -12,7 +12,8 @@ import { after, before, describe, it } from "node:test";
 import { Worker } from "node:worker_threads";
 import { requirePrerequisites } from "../testing/prerequisites.js";
 import { mountBpffs, unmount } from "./bpf.js";
-import { defaultEdtObjectPath, pinnedStateMapPath } from "./edt-program.js";
+import { EDT_MAPS } from "./edt-layout.js";
+import { defaultEdtObjectPath, pinnedMapPath } from "./edt-program.js";
 import { defaultAddonPath } from "./native-binding.js";
 import { bpfTestPrerequisites, openFdCount } from "./testing/bpffs.js";
 
@@ -66,7 +67,7 @@ function fdTarget(fd: number): string {
 const openEverything = `
 const object = value(addon.objectOpen(input.objectPath, input.pinRoot));
 value(addon.objectLoad(object));
-const fds = [value(addon.objectProgramFd(object, "pacer_edt")), value(addon.objectMapFd(object, "pacer_edt_state")),
+const fds = [value(addon.objectProgramFd(object, "pacer_edt")), value(addon.objectMapFd(object, "pacer_pod_config")),
   value(addon.objGet(input.pinPath))];`;
 
 describe("native addon: handles closed when their Node environment ends", { skip }, () => {
@@ -75,7 +76,7 @@ describe("native addon: handles closed when their Node environment ends", { skip
   before(() => {
     bpffs = mkdtempSync(join(tmpdir(), `pn-bpffs-${process.pid}-`));
     mountBpffs(bpffs);
-    input = { objectPath: defaultEdtObjectPath, pinRoot: bpffs, pinPath: pinnedStateMapPath(bpffs) };
+    input = { objectPath: defaultEdtObjectPath, pinRoot: bpffs, pinPath: pinnedMapPath(bpffs, EDT_MAPS.podConfig) };
   });
   after(() => {
     try {

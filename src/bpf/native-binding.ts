@@ -106,6 +106,7 @@ export interface NativeBinding {
   mapUpdate(fd: number, key: Buffer, value: Buffer, flags: number): NativeResult<undefined>;
   mapDelete(fd: number, key: Buffer): NativeResult<undefined>;
   mapNextKey(fd: number, key: Buffer | null, keySize: number): NativeResult<Buffer | null>;
+  possibleCpus(): NativeResult<number>;
   tcHookCreate(netns: Netns, ifname: string): NativeResult<{ created: boolean }>;
   tcHookDestroy(netns: Netns, ifname: string): NativeResult<undefined>;
   tcAttach(

@@ -8,7 +8,7 @@ import { readdirSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
 import { requirePrerequisites } from "../testing/prerequisites.js";
 import { loadEdtInstance } from "./edt-program.js";
-import { EDT_DIRECTION_EGRESS } from "./edt-state-codec.js";
+import { EDT_DIRECTION_EGRESS, EDT_MAPS } from "./edt-layout.js";
 import {
   attachTc,
   deleteClsact,
@@ -105,7 +105,7 @@ describe("tc and netlink in a network namespace", { skip }, () => {
     assert.ok(!listQdiscs(netnsPath, "eth0").some((q) => q.kind === "clsact"), "no clsact left");
     // maps.debug/progs.debug are the kernel's own (bpf_preload iterators on every new bpffs).
     const pins = readdirSync(bpffs.path).filter((name) => !name.endsWith(".debug"));
-    assert.deepEqual(pins, ["pacer_edt_state"], "only the shared state map is pinned");
+    assert.deepEqual(pins.sort(), Object.values(EDT_MAPS).sort(), "only the shared maps are pinned");
     assert.equal(openFdCount(), fds, "no fds left open");
   });
 

@@ -37,6 +37,8 @@ export interface LimitCounters {
   horizonDrops: number;
   /** Packets CE-marked instead of queued further (ingress). */
   ecnMarks: number;
+  /** Packets of flows with nothing pending that left at once (flow isolation). */
+  bypassedPackets: number;
 }
 
 /** What the datapath enforces right now, read back from the kernel (or the fake's memory). */

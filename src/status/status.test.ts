@@ -15,7 +15,7 @@ import { startStatusServer } from "./server.js";
 const row: PodStatusRow = {
   podKey: "lab/web/u1", namespace: "lab", name: "web", direction: "egress", requested: "10M", enforcedBitsPerSecond: 10_000_000,
   identity: 724, state: "enforced", reason: null, since: "2026-01-01T00:00:00.000Z",
-  counters: { packets: 5, bytes: 7000, delayedPackets: 2, horizonDrops: 0, ecnMarks: 0 },
+  counters: { packets: 5, bytes: 7000, delayedPackets: 2, horizonDrops: 0, ecnMarks: 0, bypassedPackets: 0 },
 };
 const status: StatusReport = {
   bandwidthManager: { enabled: false, reason: "fq qdisc missing", congestionControl: "CUBIC", devices: ["eth0"], line: "BandwidthManager: Disabled (fq qdisc missing)" },

@@ -6,7 +6,15 @@ export type FrameKind = "ipv4" | "ipv6" | "arp";
 
 const ETH_P = { ipv4: 0x0800, ipv6: 0x86dd, arp: 0x0806 } as const;
 
-export function makeFrame(kind: FrameKind, length: number, options: { ect?: boolean } = {}): Buffer {
+export interface FrameOptions {
+  ect?: boolean;
+  /** IPv4 destination (default 10.0.0.2) or IPv6 destination (default ::2), as bytes. */
+  destination?: readonly number[];
+  /** UDP source port: a different port is a different flow (default 0). */
+  sourcePort?: number;
+}
+
+export function makeFrame(kind: FrameKind, length: number, options: FrameOptions = {}): Buffer {
   const minimum = kind === "ipv6" ? 14 + 40 + 8 : kind === "ipv4" ? 14 + 20 + 8 : 14 + 28;
   if (length < minimum) throw new RangeError(`a ${kind} frame is at least ${minimum} bytes`);
   const frame = Buffer.alloc(length);
@@ -19,7 +27,8 @@ export function makeFrame(kind: FrameKind, length: number, options: { ect?: bool
     frame.writeUInt16BE(length - 14, 16);
     frame[22] = 64; // TTL
     frame[23] = 17; // UDP
-    Buffer.from([10, 0, 0, 1, 10, 0, 0, 2]).copy(frame, 26);
+    Buffer.from([10, 0, 0, 1, ...(options.destination ?? [10, 0, 0, 2])]).copy(frame, 26);
+    frame.writeUInt16BE(options.sourcePort ?? 0, 34);
     frame.writeUInt16BE(length - 34, 38);
   } else if (kind === "ipv6") {
     frame.writeUInt32BE((6 << 28) | (ecn << 20), 14);
@@ -27,7 +36,9 @@ export function makeFrame(kind: FrameKind, length: number, options: { ect?: bool
     frame[20] = 17;
     frame[21] = 64;
     frame[22 + 15] = 1;
-    frame[38 + 15] = 2;
+    if (options.destination) Buffer.from(options.destination).copy(frame, 38);
+    else frame[38 + 15] = 2;
+    frame.writeUInt16BE(options.sourcePort ?? 0, 54);
     frame.writeUInt16BE(length - 54, 58);
   } else {
     frame.writeUInt16BE(1, 14);

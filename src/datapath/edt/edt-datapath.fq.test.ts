@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { listLinks, listTcFilters, rootQdisc } from "../../bpf/index.js";
+import { EDT_MAPS, listLinks, listTcFilters, rootQdisc } from "../../bpf/index.js";
 import { bpfTestPrerequisites, mountPrivateBpffs, openFdCount, type PrivateBpffs } from "../../bpf/testing/bpffs.js";
 import { requirePrerequisites } from "../../testing/prerequisites.js";
 import { datapathConformance } from "../testing/conformance.js";
@@ -101,6 +101,6 @@ describe("EDT datapath: what it leaves behind", { skip }, () => {
     await datapath.removeLimit(pod.podKey, "ingress");
     const restored = rootQdisc(null, pod.hostInterface!);
     assert.equal(restored?.handle ?? 0, 0, "the device default again");
-    assert.ok(existsSync(join(places.bpffs.path, "pacer_edt_state")));
+    for (const name of Object.values(EDT_MAPS)) assert.ok(existsSync(join(places.bpffs.path, name)), `${name} stays pinned`);
   });
 });

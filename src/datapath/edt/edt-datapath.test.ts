@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { isBpffs, listTcFilters, rootQdisc, unmount } from "../../bpf/index.js";
+import { EDT_MAPS, isBpffs, listTcFilters, rootQdisc, unmount } from "../../bpf/index.js";
 import { bpfTestPrerequisites, mountPrivateBpffs, openFdCount, type PrivateBpffs } from "../../bpf/testing/bpffs.js";
 import { requirePrerequisites } from "../../testing/prerequisites.js";
 import type { Datapath } from "../datapath.js";
@@ -39,8 +39,8 @@ describe("EDT datapath on any kernel", { skip }, () => {
     assert.equal(openFdCount(), fdsBefore, "no file descriptors leaked");
   });
 
-  it("pins the shared state map on open and reuses it on the next open", async () => {
-    assert.ok(existsSync(join(bpffs.path, "pacer_edt_state")));
+  it("pins the shared maps on open and reuses them on the next open", async () => {
+    for (const name of Object.values(EDT_MAPS)) assert.ok(existsSync(join(bpffs.path, name)), `${name} pinned`);
     const second = await openEdtDatapath({ bpffsDir: bpffs.path, stateDir });
     await second.close();
     assert.equal(second.kind, "edt");

@@ -6,23 +6,24 @@
  */
 import { existsSync, mkdirSync } from "node:fs";
 import {
-  BpfMap,
-  decodeEdtState,
+  BpfError,
   EDT_DIRECTION_EGRESS,
   EDT_DIRECTION_INGRESS,
+  EDT_FLOW_ISOLATION,
+  EDT_MAPS,
   EDT_MAX_IDENTITY,
-  EDT_STATE_SIZE,
-  emptyEdtState,
-  encodeEdtKey,
-  encodeEdtState,
+  emptyPodConfig,
   isBpffs,
   listLinks,
   loadEdtInstance,
   setGsoMaxSize,
   mountBpffs,
-  pinnedStateMapPath,
+  openEdtMaps,
+  pinnedMapPath,
   type EdtDirectionIndex,
+  type EdtMaps,
   type FqOptions,
+  type PodConfig,
 } from "../../bpf/index.js";
 import {
   DatapathError,
@@ -36,6 +37,7 @@ import {
 import {
   attachProgram,
   detachProgram,
+  fqOptionsOf,
   installFq,
   programAttached,
   readRootQdisc,
@@ -44,6 +46,7 @@ import {
   step,
 } from "./kernel-ops.js";
 import { cappedGsoMaxSize } from "./gso-cap.js";
+import { flowIsolationCredits, fqLimitsFor } from "./pacing-parameters.js";
 import { allocateIdentity, LimitRecords, type LimitRecord } from "./limit-records.js";
 
 export interface EdtDatapathOptions {
@@ -56,8 +59,13 @@ export interface EdtDatapathOptions {
   /** Ingress only: CE-mark ECT packets departing further than this in the future; default 10 ms. */
   ingressEcnThresholdNs?: bigint | number;
   objectPath?: string;
-  /** fq parameters besides the horizon. */
-  fq?: Omit<FqOptions, "horizonNs" | "horizonDrop">;
+  /** fq's bucket count; its packet limits follow the rate (pacing-parameters.ts) and the horizon is ours. */
+  fq?: Pick<FqOptions, "bucketsLog">;
+  /**
+   * Flow isolation inside each Pod's limit (docs/design.md, "Flow isolation"): a flow with nothing pending
+   * leaves at once. Default true; false keeps the single departure timeline of earlier pacer versions.
+   */
+  flowIsolation?: boolean;
   /**
    * Egress: cap the Pod interface's gso_max_size to ~1 ms of the limit while limited (gso-cap.ts), restored on
    * removal. Takes effect for connections opened after the limit. Default true.
@@ -92,10 +100,10 @@ function ensureBpffs(bpffsDir: string): void {
 export async function openEdtDatapath(options: EdtDatapathOptions): Promise<Datapath> {
   ensureBpffs(options.bpffsDir);
   const records = new LimitRecords(options.stateDir);
-  const pin = pinnedStateMapPath(options.bpffsDir);
-  if (!existsSync(pin)) {
-    // Identity 0 belongs to no Pod: loading it only creates and pins the shared map.
-    const creator = step("create the EDT state map", () =>
+  const missing = Object.values(EDT_MAPS).some((name) => !existsSync(pinnedMapPath(options.bpffsDir, name)));
+  if (missing) {
+    // Identity 0 belongs to no Pod: loading it only creates and pins the shared maps (reusing any pinned).
+    const creator = step("create the EDT maps", () =>
       loadEdtInstance({
         pinRoot: options.bpffsDir,
         identity: 0,
@@ -105,16 +113,14 @@ export async function openEdtDatapath(options: EdtDatapathOptions): Promise<Data
     );
     creator.object.close();
   }
-  const map = step(`open pinned map ${pin}`, () => BpfMap.openPinned(pin));
-  if (map.valueSize !== EDT_STATE_SIZE) {
-    map.close();
-    throw new DatapathError(
-      "KERNEL_REFUSED",
-      `pinned map ${pin} has ${map.valueSize}-byte values, this pacer uses ${EDT_STATE_SIZE}: ` +
-        "an incompatible pacer left it; remove the pin after removing that pacer's limits",
-    );
-  }
-  return new EdtDatapath(options, records, map);
+  const maps = step(`open the pinned maps under ${options.bpffsDir}`, () => {
+    try {
+      return openEdtMaps(options.bpffsDir);
+    } catch (error) {
+      throw error instanceof BpfError && error.code === "INVALID_ARGUMENT" ? new BpfError("KERNEL_REFUSED", error.message) : error;
+    }
+  });
+  return new EdtDatapath(options, records, maps);
 }
 
 class EdtDatapath implements Datapath {
@@ -125,7 +131,7 @@ class EdtDatapath implements Datapath {
   constructor(
     private readonly options: EdtDatapathOptions,
     private readonly records: LimitRecords,
-    private map: BpfMap | undefined,
+    private maps: EdtMaps | undefined,
   ) {
     this.horizonNs = BigInt(options.horizonNs ?? DEFAULT_HORIZON_NS);
     this.ingressEcnThresholdNs = BigInt(options.ingressEcnThresholdNs ?? DEFAULT_INGRESS_ECN_THRESHOLD_NS);
@@ -134,7 +140,7 @@ class EdtDatapath implements Datapath {
   async ensureLimit(spec: LimitSpec): Promise<EnsureResult> {
     validate(spec);
     const { attachment, direction } = spec;
-    const map = this.liveMap();
+    const maps = this.liveMaps();
     const netnsPath = direction === "egress" ? attachment.netnsPath : null;
     const interfaceName = direction === "egress" ? attachment.podInterface : attachment.hostInterface;
     if (!interfaceName) {
@@ -149,7 +155,10 @@ class EdtDatapath implements Datapath {
     const previous = moved ? undefined : known;
     // One read serves both: whether fq is already there, and (for a new limit) what fq will replace.
     const root = readRootQdisc(netnsPath, interfaceName); // also: NOT_FOUND for a missing netns/interface
-    const fqPresent = root?.kind === "fq";
+    const fq = this.fqOptions(spec.bitsPerSecond);
+    // fq installed and sized for this rate: its packet limits follow the rate (an edit may change them).
+    const fqPresent = root?.kind === "fq" && sameFqLimits(fqOptionsOf(root), fq);
+    const fqWasRoot = root?.kind === "fq";
     const record: LimitRecord = previous ?? {
       podKey: attachment.podKey,
       direction,
@@ -165,7 +174,7 @@ class EdtDatapath implements Datapath {
     if (!previous) this.records.put(record);
 
     try {
-      return this.apply(map, spec, record, previous, fqPresent);
+      return this.apply(maps, spec, record, previous, fqPresent, fqWasRoot, fq);
     } catch (error) {
       // A new limit that failed half-way is taken out again: nothing half-installed stays behind.
       if (!previous) await this.removeLimit(attachment.podKey, direction).catch(() => undefined);
@@ -174,22 +183,22 @@ class EdtDatapath implements Datapath {
   }
 
   private apply(
-    map: BpfMap,
+    maps: EdtMaps,
     spec: LimitSpec,
     record: LimitRecord,
     previous: LimitRecord | undefined,
     fqPresent: boolean,
+    fqWasRoot: boolean,
+    fq: FqOptions,
   ): EnsureResult {
     const { netnsPath, interfaceName, direction } = record;
     const repaired: RepairedPiece[] = [];
-    this.writeRate(map, record, BigInt(spec.bitsPerSecond), previous === undefined);
+    step(`set the rate of identity ${record.identity}`, () =>
+      maps.writePod(record.identity, directionIndex(direction), this.podConfig(record, spec.bitsPerSecond), previous === undefined),
+    );
     if (!fqPresent) {
-      installFq(netnsPath, interfaceName, {
-        ...this.options.fq,
-        horizonNs: this.horizonNs,
-        horizonDrop: true,
-      });
-      if (previous) repaired.push("qdisc");
+      installFq(netnsPath, interfaceName, fq);
+      if (previous && !fqWasRoot) repaired.push("qdisc");
     }
     if (direction === "egress" && this.options.capEgressGso !== false) this.capGso(record, spec.bitsPerSecond);
     if (!previous || !programAttached(record)) {
@@ -212,7 +221,7 @@ class EdtDatapath implements Datapath {
   async removeLimit(podKey: string, direction: Direction): Promise<void> {
     const record = this.records.find(podKey, direction);
     if (!record) return;
-    const map = this.liveMap();
+    const maps = this.liveMaps();
     try {
       detachProgram(record);
       restoreQdisc(record);
@@ -226,31 +235,30 @@ class EdtDatapath implements Datapath {
       // The Pod's namespace or veth is gone: so is everything pacer put there.
       if (!(error instanceof DatapathError && error.code === "NOT_FOUND")) throw error;
     }
-    map.update(encodeEdtKey(record.identity, directionIndex(direction)), encodeEdtState(emptyEdtState()));
+    step(`clear identity ${record.identity}`, () => maps.writePod(record.identity, directionIndex(direction), emptyPodConfig(), true));
     this.records.remove(podKey, direction);
   }
 
   async listLimits(): Promise<AppliedLimit[]> {
-    const map = this.liveMap();
+    const maps = this.liveMaps();
     const limits: AppliedLimit[] = [];
     for (const record of this.records.all()) {
-      const value = map.lookup(encodeEdtKey(record.identity, directionIndex(record.direction)));
-      if (!value) continue;
-      const state = decodeEdtState(value);
-      if (state.bitsPerSecond === 0n) continue;
+      const { config, counters } = step(`read identity ${record.identity}`, () => maps.readPod(record.identity, directionIndex(record.direction)));
+      if (config.bitsPerSecond === 0n) continue;
       limits.push({
         podKey: record.podKey,
         direction: record.direction,
         identity: record.identity,
-        bitsPerSecond: Number(state.bitsPerSecond),
+        bitsPerSecond: Number(config.bitsPerSecond),
         netnsPath: record.podNetnsPath,
         interfaceName: record.interfaceName,
         counters: {
-          packets: Number(state.packets),
-          bytes: Number(state.bytes),
-          delayedPackets: Number(state.delayedPackets),
-          horizonDrops: Number(state.horizonDrops),
-          ecnMarks: Number(state.ecnMarks),
+          packets: Number(counters.packets),
+          bytes: Number(counters.bytes),
+          delayedPackets: Number(counters.delayedPackets),
+          horizonDrops: Number(counters.horizonDrops),
+          ecnMarks: Number(counters.ecnMarks),
+          bypassedPackets: Number(counters.bypassedPackets),
         },
       });
     }
@@ -258,21 +266,27 @@ class EdtDatapath implements Datapath {
   }
 
   async close(): Promise<void> {
-    this.map?.close();
-    this.map = undefined;
+    this.maps?.close();
+    this.maps = undefined;
   }
 
-  /** Rate, horizon and ECN threshold; counters and t_last are kept unless this is a new limit. */
-  private writeRate(map: BpfMap, record: LimitRecord, bitsPerSecond: bigint, fresh: boolean): void {
-    const key = encodeEdtKey(record.identity, directionIndex(record.direction));
-    const current = fresh ? emptyEdtState() : decodeEdtState(map.lookup(key) ?? encodeEdtState(emptyEdtState()));
-    const next = {
-      ...current,
-      bitsPerSecond,
+  /** What the program reads for this limit; the timeline and counters are the program's (kept on an edit). */
+  private podConfig(record: LimitRecord, bitsPerSecond: number): PodConfig {
+    const isolation = this.options.flowIsolation !== false;
+    const credits = flowIsolationCredits(bitsPerSecond);
+    return {
+      ...emptyPodConfig(),
+      bitsPerSecond: BigInt(bitsPerSecond),
       horizonNs: this.horizonNs,
       ecnThresholdNs: record.direction === "ingress" ? this.ingressEcnThresholdNs : 0n,
+      flowCreditNs: credits.flowCreditNs,
+      bypassCreditNs: credits.bypassCreditNs,
+      flags: isolation ? EDT_FLOW_ISOLATION : 0,
     };
-    step(`set the rate of identity ${record.identity}`, () => map.update(key, encodeEdtState(next)));
+  }
+
+  private fqOptions(bitsPerSecond: number): FqOptions {
+    return { ...this.options.fq, ...fqLimitsFor(bitsPerSecond, this.horizonNs), horizonNs: this.horizonNs, horizonDrop: true };
   }
 
   /** Caps gso_max_size for the rate, remembering the original once (in the state file, before the change). */
@@ -292,8 +306,11 @@ class EdtDatapath implements Datapath {
     }
   }
 
-  private liveMap(): BpfMap {
-    if (!this.map) throw new DatapathError("INVALID_ARGUMENT", "the EDT datapath is closed");
-    return this.map;
+  private liveMaps(): EdtMaps {
+    if (!this.maps) throw new DatapathError("INVALID_ARGUMENT", "the EDT datapath is closed");
+    return this.maps;
   }
 }
+
+const sameFqLimits = (installed: FqOptions, wanted: FqOptions): boolean =>
+  installed.plimit === wanted.plimit && installed.flowPlimit === wanted.flowPlimit;

@@ -5,6 +5,7 @@
 import {
   attachTc,
   BpfError,
+  decodeFqOptions,
   deleteClsact,
   deleteRootQdisc,
   detachTc,
@@ -58,6 +59,11 @@ export function readRootQdisc(netns: string | null, ifname: string): Qdisc | und
 export function replacementOf(root: Qdisc | undefined): ReplacedQdisc | null {
   if (!root || root.handle === 0) return null;
   return { kind: root.kind, handle: root.handle, optionsHex: root.options ? root.options.toString("hex") : null };
+}
+
+/** The options of an installed fq (what decodeFqOptions reads back); {} for another qdisc. */
+export function fqOptionsOf(root: Qdisc): FqOptions {
+  return root.kind === "fq" && root.options ? decodeFqOptions(root.options) : {};
 }
 
 export function rootIsFq(netns: string | null, ifname: string): boolean {

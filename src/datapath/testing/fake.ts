@@ -85,7 +85,7 @@ export class FakeDatapath implements Datapath {
       netnsPath: spec.attachment.netnsPath,
       interfaceName:
         spec.direction === "egress" ? spec.attachment.podInterface : (spec.attachment.hostInterface ?? ""),
-      counters: { packets: 0, bytes: 0, delayedPackets: 0, horizonDrops: 0, ecnMarks: 0 },
+      counters: { packets: 0, bytes: 0, delayedPackets: 0, horizonDrops: 0, ecnMarks: 0, bypassedPackets: 0 },
     }));
   }
 

@@ -1,0 +1,123 @@
+/**
+ * The EDT program's flow isolation, shared budgets and outside-cluster scope on the host kernel
+ * (BPF_PROG_TEST_RUN, synthetic frames; a different UDP source port is a different flow).
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { requirePrerequisites } from "../testing/prerequisites.js";
+import { TC_ACT_SHOT, TC_ACT_UNSPEC } from "./bpf.js";
+import { EDT_DIRECTION_EGRESS, EDT_DIRECTION_INGRESS, EDT_FLOW_ISOLATION, EDT_SCOPE_ALL, EDT_SCOPE_OUTSIDE_CLUSTER } from "./edt-layout.js";
+import { bpfTestPrerequisites, openFdCount } from "./testing/bpffs.js";
+import { EdtHarness, SECOND } from "./testing/edt-harness.js";
+import { makeFrame } from "./testing/frames.js";
+
+const skip = requirePrerequisites(bpfTestPrerequisites());
+const MS = 1_000_000n;
+/** 1 Mbit/s: a 1500-byte frame is a 12 ms slot. */
+const RATE = 1_000_000n;
+const SLOT = 12n * MS;
+const isolated = { bitsPerSecond: RATE, flags: EDT_FLOW_ISOLATION, flowCreditNs: 24n * MS, bypassCreditNs: 48n * MS };
+const bulk = (port = 1000) => makeFrame("ipv4", 1500, { sourcePort: port });
+
+describe("EDT program: flow isolation, budgets, scope (BPF_PROG_TEST_RUN, host kernel)", { skip }, () => {
+  let harness: EdtHarness;
+  let fdsBefore: number;
+
+  before(() => {
+    fdsBefore = openFdCount();
+    harness = new EdtHarness();
+  });
+  after(() => {
+    harness?.close();
+    assert.equal(openFdCount(), fdsBefore, "no file descriptors leaked");
+  });
+
+  it("a flow with nothing pending leaves at once behind a backlog, and its bytes still delay the bulk", () => {
+    const pod = harness.pod(EDT_DIRECTION_EGRESS, isolated);
+    const backlog = Array.from({ length: 10 }, () => pod.run(bulk()).tstamp);
+    const end = pod.timeline().allTNs;
+    const light = pod.run(bulk(2000));
+    assert.ok(light.tstamp < backlog[3]!, `the light flow left at ${light.tstamp}, not behind the bulk (${backlog.at(-1)})`);
+    assert.equal(pod.timeline().allTNs, end + SLOT, "charged to the Pod's timeline all the same");
+    const nextBulk = pod.run(bulk());
+    assert.equal(nextBulk.tstamp, end + SLOT, "the bulk absorbs the light flow's slot");
+    assert.equal(pod.counters().bypassedPackets, 3n, "the bulk flow's first two packets (its credit) and the light one");
+  });
+
+  it("a flow's departures never go back, so fq cannot reorder it", () => {
+    const pod = harness.pod(EDT_DIRECTION_EGRESS, isolated);
+    const stamps = Array.from({ length: 30 }, (_, index) => pod.run(bulk(index % 3 === 0 ? 3000 : 1000)).tstamp);
+    for (const port of [1000, 3000]) {
+      const own = stamps.filter((_, index) => (index % 3 === 0 ? 3000 : 1000) === port);
+      for (let i = 1; i < own.length; i++) assert.ok(own[i]! >= own[i - 1]!, `flow ${port}: departure ${i} went back`);
+    }
+  });
+
+  it("a burst of one flow bypasses only its credit, then queues like the bulk", () => {
+    const pod = harness.pod(EDT_DIRECTION_EGRESS, isolated);
+    pod.run(bulk());
+    const burst = Array.from({ length: 5 }, () => pod.run(bulk(4000)).tstamp);
+    const now = burst[0]!;
+    assert.equal(burst.filter((stamp) => stamp - now < MS).length, 2, "24 ms of credit: two 12-ms frames leave at once");
+    assert.ok(burst[2]! - now >= 2n * SLOT, "the third waits for the Pod's slots");
+  });
+
+  it("the whole Pod's bypass is bounded by its own credit, however many light flows", () => {
+    const pod = harness.pod(EDT_DIRECTION_EGRESS, isolated);
+    const stamps = Array.from({ length: 8 }, (_, index) => pod.run(bulk(5000 + index)).tstamp);
+    const now = stamps[0]!;
+    assert.equal(stamps.filter((stamp) => stamp - now < MS).length, 4, "48 ms of Pod credit: four frames at once");
+    assert.equal(pod.counters().bypassedPackets, 4n);
+  });
+
+  it("without flow isolation (single timeline) a light flow waits behind the backlog", () => {
+    const pod = harness.pod(EDT_DIRECTION_EGRESS, { bitsPerSecond: RATE });
+    const backlog = Array.from({ length: 5 }, () => pod.run(bulk()).tstamp);
+    assert.equal(pod.run(bulk(2000)).tstamp, backlog.at(-1)! + SLOT);
+    assert.equal(pod.counters().bypassedPackets, 0n);
+  });
+
+  it("two Pods of one budget share its rate; each Pod's own limit still holds", () => {
+    const slot = 7;
+    harness.maps.writeBudget(slot, { bitsPerSecond: RATE, horizonNs: 2n * SECOND, scope: EDT_SCOPE_ALL }, true);
+    const first = harness.pod(EDT_DIRECTION_EGRESS, { budgets: [slot] });
+    const second = harness.pod(EDT_DIRECTION_EGRESS, { bitsPerSecond: 10_000_000n, budgets: [slot] });
+    const stamps = Array.from({ length: 8 }, (_, index) => (index % 2 === 0 ? first : second).run(bulk()).tstamp);
+    for (let i = 1; i < stamps.length; i++) assert.equal(stamps[i]! - stamps[i - 1]!, SLOT, `packet ${i}: one budget slot after the last, whichever Pod`);
+    const budget = harness.maps.readBudget(slot);
+    assert.equal(budget.counters.packets, 8n);
+    assert.equal(budget.counters.delayedPackets, 7n);
+    assert.equal(first.counters().packets, 4n);
+  });
+
+  it("outside-cluster scope: only traffic to a destination outside the internal ranges is charged", () => {
+    harness.maps.setInternalRanges(["10.0.0.0/8", "fd00::/8"]);
+    assert.deepEqual(harness.maps.internalRanges(), ["10.0.0.0/8", "fd00::/8"]);
+    const pod = harness.pod(EDT_DIRECTION_EGRESS, { externalBitsPerSecond: RATE });
+    const inside = Array.from({ length: 4 }, () => pod.run(makeFrame("ipv4", 1500, { destination: [10, 1, 2, 3] })));
+    assert.ok(inside.every((result) => result.tstamp - inside[0]!.tstamp < MS), "inside the cluster: not paced");
+    const outside = Array.from({ length: 4 }, () => pod.run(makeFrame("ipv4", 1500, { destination: [198, 51, 100, 1] })).tstamp);
+    for (let i = 1; i < outside.length; i++) assert.equal(outside[i]! - outside[i - 1]!, SLOT);
+    const counters = pod.counters();
+    assert.equal(counters.externalPackets, 4n);
+    assert.equal(counters.packets, 8n);
+    harness.maps.setInternalRanges(["10.0.0.0/8"]);
+    assert.deepEqual(harness.maps.internalRanges(), ["10.0.0.0/8"]);
+  });
+
+  it("ingress classifies by source; an outside-cluster budget ignores in-cluster traffic", () => {
+    harness.maps.setInternalRanges(["10.0.0.0/8"]);
+    const slot = 8;
+    harness.maps.writeBudget(slot, { bitsPerSecond: 1000n, horizonNs: 2n * SECOND, scope: EDT_SCOPE_OUTSIDE_CLUSTER }, true);
+    const pod = harness.pod(EDT_DIRECTION_INGRESS, { budgets: [slot] });
+    // The synthetic frame's source is 10.0.0.1: inside, so never charged to the 1 kbit/s budget.
+    for (let i = 0; i < 3; i++) assert.equal(pod.run(bulk()).retval, TC_ACT_UNSPEC);
+    assert.equal(harness.maps.readBudget(slot).counters.packets, 0n);
+    const v6 = makeFrame("ipv6", 1500); // source ::1: outside 10.0.0.0/8
+    assert.equal(pod.run(v6).retval, TC_ACT_UNSPEC);
+    assert.equal(pod.run(v6).retval, TC_ACT_SHOT, "12 s per frame at 1 kbit/s: beyond the horizon");
+    const budget = harness.maps.readBudget(slot);
+    assert.equal(budget.counters.packets, 2n);
+    assert.equal(budget.counters.horizonDrops, 1n);
+  });
+});
