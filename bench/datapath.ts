@@ -99,7 +99,7 @@ function main(): void {
     const anchor = loadAnchor(anchorFs.path);
     try {
       harness.maps.setInternalRanges(["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fd00::/8"]);
-      harness.maps.writeBudget(1, { bitsPerSecond: TEN_GBIT, horizonNs: FAR, scope: EDT_SCOPE_ALL }, true);
+      harness.maps.writeBudget(1, { bitsPerSecond: TEN_GBIT, horizonNs: FAR, expiresAtNs: 0n, fallbackBitsPerSecond: 0n, scope: EDT_SCOPE_ALL }, true);
       const paced: Partial<PodConfig> = { bitsPerSecond: TEN_GBIT, horizonNs: FAR };
       const isolation: Partial<PodConfig> = { ...paced, flags: EDT_FLOW_ISOLATION, flowCreditNs: 1_000_000n, bypassCreditNs: 2_000_000n };
       const programs: Record<Exclude<Case, "previousProgram" | "nonIp">, number> = {

@@ -183,11 +183,17 @@ int pacer_edt(struct __sk_buff *skb)
 		struct pacer_budget_config *budget = bpf_map_lookup_elem(&pacer_budget_config, &slot);
 		struct pacer_budget_timeline *timeline = bpf_map_lookup_elem(&pacer_budget_timeline, &slot);
 		struct pacer_budget_counters *budget_counters = bpf_map_lookup_elem(&pacer_budget_counters, &slot);
-		if (!budget || !timeline || !budget_counters || budget->bits_per_sec == 0)
+		if (!budget || !timeline || !budget_counters)
+			continue;
+		__u64 budget_rate = budget->bits_per_sec;
+		__u64 expires = budget->expires_at_ns;
+		if (expires != 0 && now > expires)
+			budget_rate = budget->fallback_bits_per_sec;
+		if (budget_rate == 0)
 			continue;
 		if (budget->scope == PACER_SCOPE_OUTSIDE_CLUSTER && !outside)
 			continue;
-		__u64 cost = transmit_ns(wire_len, budget->bits_per_sec);
+		__u64 cost = transmit_ns(wire_len, budget_rate);
 		__u64 budget_horizon = budget->horizon_ns;
 		bpf_spin_lock(&timeline->lock);
 		__u64 start = max_u64(max_u64(timeline->t_ns, now), departure);

@@ -79,8 +79,14 @@ struct pacer_pod_counters {
 };
 
 struct pacer_budget_config {
+	/* This node's share of the budget. */
 	__u64 bits_per_sec;
 	__u64 horizon_ns;
+	/* A cluster-wide share the agent must renew: after this time (CLOCK_MONOTONIC ns; 0 = never) the
+	 * program uses fallback_bits_per_sec, so a node whose agent died falls to its floor by itself and
+	 * the allocator can give the rest of its share to others. */
+	__u64 expires_at_ns;
+	__u64 fallback_bits_per_sec;
 	__u32 scope;
 	__u32 reserved;
 };

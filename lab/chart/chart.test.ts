@@ -137,21 +137,24 @@ describe("helm chart deploy/helm/pacer", { skip: requirePrerequisites([helmMissi
     assert.equal(defaults[0], "agent");
     assert.ok(defaults.includes("--enabled=true"));
     assert.ok(!defaults.includes("--bbr"), "BBR is off by default");
+    assert.ok(!defaults.some((arg) => arg.startsWith("--flow-isolation")), "flow isolation is on by default (the agent's default)");
     assert.ok(!defaults.some((arg) => arg.startsWith("--devices")), "no --devices: the agent finds the default-route devices");
     assert.ok(defaults.includes("--horizon=2s"));
 
     assert.ok(argsOf({ bandwidthManager: { enabled: false } }).includes("--enabled=false"));
     assert.ok(argsOf({ bandwidthManager: { bbr: true } }).includes("--bbr"));
+    assert.ok(argsOf({ bandwidthManager: { flowIsolation: false } }).includes("--flow-isolation=false"));
     assert.ok(argsOf({ devices: ["eth0", "eth1"] }).includes("--devices=eth0,eth1"));
     assert.ok(argsOf({ bandwidthManager: { horizon: "500ms" } }).includes("--horizon=500ms"));
     assert.deepEqual(argsOf({ extraArgs: ["--resync-interval=30s"] }).slice(-1), ["--resync-interval=30s"]);
   });
 
   it("renders flags the agent's configuration parser accepts, with the values they came from", () => {
-    const args = argsOf({ bandwidthManager: { enabled: false, bbr: true, horizon: "1500ms" }, devices: ["eth0", "eth1"] });
+    const args = argsOf({ bandwidthManager: { enabled: false, bbr: true, flowIsolation: false, horizon: "1500ms" }, devices: ["eth0", "eth1"] });
     const config = loadConfig({ args: args.slice(1), env: { NODE_NAME: "node-a" } });
     assert.equal(config.enabled, false);
     assert.equal(config.bbr, true);
+    assert.equal(config.flowIsolation, false);
     assert.equal(config.horizonMs, 1500);
     assert.deepEqual(config.devices, ["eth0", "eth1"]);
     assert.equal(config.nodeName, "node-a");

@@ -92,7 +92,8 @@ export async function startAgent(config: AgentConfig, overrides: AgentOverrides 
   // The EDT datapath is opened when it can enforce, or when disabled by configuration on a kernel that can
   // (to remove what an earlier run enforced). On a kernel without EDT nothing can have been enforced.
   const openDatapath =
-    overrides.openDatapath ?? (() => openEdt({ bpffsDir: config.bpffsDir, stateDir: config.stateDir, horizonNs: config.horizonMs * 1e6 }));
+    overrides.openDatapath ??
+    (() => openEdt({ bpffsDir: config.bpffsDir, stateDir: config.stateDir, horizonNs: config.horizonMs * 1e6, flowIsolation: config.flowIsolation }));
   let datapath: Datapath | null = null;
   if (overrides.datapath !== undefined) datapath = overrides.datapath;
   else if (verdict.edt.available) {

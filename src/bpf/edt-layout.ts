@@ -64,6 +64,8 @@ export const POD_COUNTERS = structLayout("pacer_pod_counters", [
 export const BUDGET_CONFIG = structLayout("pacer_budget_config", [
   { name: "bits_per_sec", type: "u64", property: "bitsPerSecond" },
   { name: "horizon_ns", type: "u64", property: "horizonNs" },
+  { name: "expires_at_ns", type: "u64", property: "expiresAtNs" },
+  { name: "fallback_bits_per_sec", type: "u64", property: "fallbackBitsPerSecond" },
   { name: "scope", type: "u32", property: "scope" },
   { name: "reserved", type: "u32" },
 ]);
@@ -113,6 +115,9 @@ export interface PodCounters {
 export interface BudgetConfig {
   bitsPerSecond: bigint;
   horizonNs: bigint;
+  /** CLOCK_MONOTONIC ns after which fallbackBitsPerSecond applies; 0n = never. */
+  expiresAtNs: bigint;
+  fallbackBitsPerSecond: bigint;
   scope: number;
 }
 

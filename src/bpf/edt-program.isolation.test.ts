@@ -79,7 +79,7 @@ describe("EDT program: flow isolation, budgets, scope (BPF_PROG_TEST_RUN, host k
 
   it("two Pods of one budget share its rate; each Pod's own limit still holds", () => {
     const slot = 7;
-    harness.maps.writeBudget(slot, { bitsPerSecond: RATE, horizonNs: 2n * SECOND, scope: EDT_SCOPE_ALL }, true);
+    harness.maps.writeBudget(slot, { bitsPerSecond: RATE, horizonNs: 2n * SECOND, expiresAtNs: 0n, fallbackBitsPerSecond: 0n, scope: EDT_SCOPE_ALL }, true);
     const first = harness.pod(EDT_DIRECTION_EGRESS, { budgets: [slot] });
     const second = harness.pod(EDT_DIRECTION_EGRESS, { bitsPerSecond: 10_000_000n, budgets: [slot] });
     const stamps = Array.from({ length: 8 }, (_, index) => (index % 2 === 0 ? first : second).run(bulk()).tstamp);
@@ -88,6 +88,18 @@ describe("EDT program: flow isolation, budgets, scope (BPF_PROG_TEST_RUN, host k
     assert.equal(budget.counters.packets, 8n);
     assert.equal(budget.counters.delayedPackets, 7n);
     assert.equal(first.counters().packets, 4n);
+  });
+
+  it("a cluster-wide share the agent stops renewing falls back to its floor at expiry", () => {
+    const slot = 9;
+    const budget = { bitsPerSecond: RATE, horizonNs: 2n * SECOND, fallbackBitsPerSecond: RATE / 10n, scope: EDT_SCOPE_ALL };
+    harness.maps.writeBudget(slot, { ...budget, expiresAtNs: 1n }, true); // expired long ago
+    const pod = harness.pod(EDT_DIRECTION_EGRESS, { budgets: [slot] });
+    const expired = [pod.run(bulk()).tstamp, pod.run(bulk()).tstamp];
+    assert.equal(expired[1]! - expired[0]!, 10n * SLOT, "the floor: a tenth of the share");
+    harness.maps.writeBudget(slot, { ...budget, expiresAtNs: 0n }, true); // renewed (0: no expiry)
+    const renewed = [pod.run(bulk()).tstamp, pod.run(bulk()).tstamp];
+    assert.equal(renewed[1]! - renewed[0]!, SLOT, "the share again");
   });
 
   it("outside-cluster scope: only traffic to a destination outside the internal ranges is charged", () => {
@@ -108,7 +120,7 @@ describe("EDT program: flow isolation, budgets, scope (BPF_PROG_TEST_RUN, host k
   it("ingress classifies by source; an outside-cluster budget ignores in-cluster traffic", () => {
     harness.maps.setInternalRanges(["10.0.0.0/8"]);
     const slot = 8;
-    harness.maps.writeBudget(slot, { bitsPerSecond: 1000n, horizonNs: 2n * SECOND, scope: EDT_SCOPE_OUTSIDE_CLUSTER }, true);
+    harness.maps.writeBudget(slot, { bitsPerSecond: 1000n, horizonNs: 2n * SECOND, expiresAtNs: 0n, fallbackBitsPerSecond: 0n, scope: EDT_SCOPE_OUTSIDE_CLUSTER }, true);
     const pod = harness.pod(EDT_DIRECTION_INGRESS, { budgets: [slot] });
     // The synthetic frame's source is 10.0.0.1: inside, so never charged to the 1 kbit/s budget.
     for (let i = 0; i < 3; i++) assert.equal(pod.run(bulk()).retval, TC_ACT_UNSPEC);

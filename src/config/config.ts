@@ -12,6 +12,8 @@ import { DurationError, parseDurationMs } from "./duration.js";
 export interface AgentConfig {
   enabled: boolean;
   bbr: boolean;
+  /** Flow isolation inside each Pod's limit (docs/design.md); false: one departure timeline per Pod. */
+  flowIsolation: boolean;
   horizonMs: number;
   /** Empty: auto (the node's default-route devices). */
   devices: string[];
@@ -50,6 +52,7 @@ interface KeySpec {
 export const CONFIG_KEYS = {
   enabled: { kind: "boolean", flag: "--enabled", env: "PACER_ENABLED", default: () => true },
   bbr: { kind: "boolean", flag: "--bbr", env: "PACER_BBR", default: () => false },
+  flowIsolation: { kind: "boolean", flag: "--flow-isolation", env: "PACER_FLOW_ISOLATION", default: () => true },
   horizon: { kind: "duration", flag: "--horizon", env: "PACER_HORIZON", default: () => "2s" },
   devices: { kind: "list", flag: "--devices", env: "PACER_DEVICES", default: () => [] },
   nodeName: { kind: "string", flag: "--node-name", env: "NODE_NAME", default: () => hostname() },
@@ -88,6 +91,7 @@ export function loadConfig({ args, env = process.env, readFile = (path) => readF
   return {
     enabled: toBoolean("enabled", raw.enabled),
     bbr: toBoolean("bbr", raw.bbr),
+    flowIsolation: toBoolean("flowIsolation", raw.flowIsolation),
     horizonMs: positive("horizon", toDuration("horizon", raw.horizon)),
     devices: toList("devices", raw.devices),
     nodeName: toText("nodeName", raw.nodeName),

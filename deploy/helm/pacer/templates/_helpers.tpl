@@ -54,13 +54,17 @@ app.kubernetes.io/component: agent
 The agent's flags, one per line, from the values (the configuration contract: flags > env > file >
 defaults). Paths are the container's side of the mounts in daemonset.yaml, always the contract's defaults,
 so `kubectl exec ds/pacer -- pacer status` needs no --socket.
-Booleans are always explicit (--enabled=false), --bbr appears only when on, --devices only when set.
+Booleans are always explicit (--enabled=false), --bbr appears only when on, --flow-isolation=false only
+when off, --devices only when set.
 */}}
 {{- define "pacer.agentArgs" -}}
 - agent
 - --enabled={{ .Values.bandwidthManager.enabled }}
 {{- if .Values.bandwidthManager.bbr }}
 - --bbr
+{{- end }}
+{{- if not .Values.bandwidthManager.flowIsolation }}
+- --flow-isolation=false
 {{- end }}
 - --horizon={{ .Values.bandwidthManager.horizon }}
 - --resync-interval={{ .Values.bandwidthManager.resyncInterval }}
