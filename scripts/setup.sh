@@ -43,5 +43,7 @@ if [ "$scope" = --product ]; then
   exec bash scripts/build.sh --product
 fi
 bash scripts/install-helm.sh   # the real helm binary for the chart tests (.tools/helm)
+# netperf, the seed article's latency tool, is in bookworm's non-free component: fetched, never installed.
+bash scripts/debian-fetch.sh bookworm non-free netperf >/dev/null
 
 bash scripts/build.sh

@@ -9,7 +9,7 @@ import { startPacerAgent, type PacerAgent, type PacerAgentOptions } from "../nod
 export class AgentControl {
   private current: PacerAgent | null = null;
 
-  constructor(private readonly options: PacerAgentOptions) {}
+  constructor(private options: PacerAgentOptions) {}
 
   get running(): boolean {
     return this.current !== null;
@@ -36,9 +36,13 @@ export class AgentControl {
     return Number.isFinite(ticks) ? ticks / 100 : null;
   }
 
-  /** Starts the agent and waits until its status socket answers; returns the time that took in ms. */
-  async start(): Promise<number> {
+  /**
+   * Starts the agent and waits until its status socket answers; returns the time that took in ms.
+   * `extraArgs` replaces the flags given at construction for this and later starts.
+   */
+  async start(extraArgs?: readonly string[]): Promise<number> {
     if (this.current !== null) return 0;
+    if (extraArgs !== undefined) this.options = { ...this.options, extraArgs };
     const started = performance.now();
     this.current = await startPacerAgent(this.options);
     return performance.now() - started;

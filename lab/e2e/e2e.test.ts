@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { commandMissing, requirePrerequisites, rootMissing } from "../../src/testing/prerequisites.js";
 import { testKernelMissing } from "../test-kernel/index.js";
 import { runE2eInTestKernel } from "./in-test-kernel.js";
+import { isLatencyRow, type E2eRow } from "./rows.js";
 
 const prerequisites = () => requirePrerequisites([
   rootMissing(), testKernelMissing(), commandMissing("iperf3", "iperf3"), commandMissing("ping", "iputils-ping"),
@@ -18,14 +19,18 @@ describe("end to end on a CNI-built node in the test kernel", { skip: prerequisi
   it("meets the thresholds; baselines measured; pacer scenarios run", { timeout: 15 * 60_000 }, async (t) => {
     const run = await runE2eInTestKernel({ seconds: 5, reduced: true, onOutput: (text) => process.stdout.write(text.replace(/^(?=.)/gm, "  guest| ")) });
     assert.equal(run.guestExitCode, 0, "the guest side of the suite failed; its output is above");
-    const byName = new Map(run.rows.map((row) => [row.scenario, row]));
+    const streams = run.rows.filter((row): row is E2eRow => !isLatencyRow(row));
+    const byName = new Map(streams.map((row) => [row.scenario, row]));
     const unlimited = byName.get("unlimited, pacer off");
     assert.ok(unlimited?.goodputBitsPerSec != null && unlimited.goodputBitsPerSec > 200e6, `unlimited Pod through the CNI node: ${unlimited?.goodputBitsPerSec} bit/s`);
-    const reference = run.rows.find((row) => row.scenario.startsWith("reference CNI bandwidth plugin"));
+    const reference = streams.find((row) => row.scenario.startsWith("reference CNI bandwidth plugin"));
     assert.ok(reference?.goodputBitsPerSec != null && reference.pingP99Ms !== null, "the reference plugin baseline was measured");
     const failed = run.verdicts.filter((verdict) => !verdict.pass);
     assert.deepEqual(failed, [], `failed checks:\n${failed.map((verdict) => `${verdict.scenario}: ${verdict.check} (${verdict.detail})`).join("\n")}`);
-    const notRun = run.rows.filter((row) => row.status !== "measured");
+    const latency = run.rows.filter(isLatencyRow);
+    assert.ok(latency.some((row) => row.mode === "per-flow" && row.bulkFlows > 0), "the light probes ran under load with flow isolation");
+    assert.ok(latency.some((row) => row.mode === "single-timeline" && row.bulkFlows > 0), "…and with one timeline, beside it");
+    const notRun = streams.filter((row) => row.status !== "measured");
     const reason = requirePrerequisites(notRun.map((row) => `${row.scenario}: ${row.status}`));
     if (reason !== false) t.skip(`pacer scenarios not run: ${reason}`);
   });

@@ -12,7 +12,7 @@ import { buildNode } from "../node/index.js";
 import { referencePlugin, type ScenarioContext } from "./baseline-scenarios.js";
 import { referenceIngress } from "./ingress-scenarios.js";
 import { pacerScenarios } from "./pacer-scenarios.js";
-import type { E2eRow } from "./rows.js";
+import { isLatencyRow, type E2eResult } from "./rows.js";
 
 
 const log = (line: string) => console.log(`[e2e ${new Date().toISOString().slice(11, 23)}] ${line}`);
@@ -31,10 +31,15 @@ async function main(): Promise<number> {
   const started = performance.now();
   const node = await buildNode({ prefix, stateDir: join(tmpdir(), `${prefix}-node`) });
   log(`node built in ${(performance.now() - started).toFixed(0)} ms (netns ${node.netns}, outside ${node.outsideIp})`);
-  const rows: E2eRow[] = [];
+  const rows: E2eResult[] = [];
   const context: ScenarioContext = { node, seconds, log };
-  const record = (row: E2eRow) => {
+  const record = (row: E2eResult) => {
     rows.push(row);
+    if (isLatencyRow(row)) {
+      const wire = row.wireRatio === null ? "-" : row.wireRatio.toFixed(4);
+      log(`${row.scenario} (${row.probe}): p50/p99 ${row.p50Ms.toFixed(3)}/${row.p99Ms.toFixed(3)} ms (idle p99 ${row.idleP99Ms?.toFixed(3) ?? "-"}), RR ${row.rrTransactionsPerSec?.toFixed(0) ?? "-"}/s, wireRatio ${wire}, Jain ${row.jainIndex?.toFixed(3) ?? "-"}`);
+      return;
+    }
     log(`${row.scenario}: ${row.status}; goodput ${fmt(row.goodputBitsPerSec)} Mbit/s, max 1 s ${fmt(row.maxOneSecondBitsPerSec)}, throttled ${row.fqThrottled}, horizon drops ${row.horizonDrops}, retransmits ${row.retransmits}, ping p50/p99 ${row.pingP50Ms}/${row.pingP99Ms} ms`);
   };
   try {

@@ -4,10 +4,10 @@
  */
 import { REPO_DIR } from "../repository.js";
 import { runInTestKernel, shellQuote } from "../test-kernel/index.js";
-import { judge, type E2eRow, type Verdict } from "./rows.js";
+import { judge, type E2eResult, type Verdict } from "./rows.js";
 
 export interface E2eRun {
-  rows: E2eRow[];
+  rows: E2eResult[];
   verdicts: Verdict[];
   bootMs: number;
   wallMs: number;
@@ -23,6 +23,6 @@ export async function runE2eInTestKernel(options: { seconds: number; reduced: bo
   });
   const json = result.files["e2e.json"];
   if (json === undefined) throw new Error(`e2e in test kernel: no results (guest exit ${result.exitCode}); output:\n${result.output.slice(-4000)}`);
-  const rows = JSON.parse(json) as E2eRow[];
+  const rows = JSON.parse(json) as E2eResult[];
   return { rows, verdicts: judge(rows), bootMs: result.bootMs, wallMs: result.wallMs, guestExitCode: result.exitCode };
 }

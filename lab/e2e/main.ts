@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { REPO_DIR } from "../repository.js";
 import { runE2eInTestKernel } from "./in-test-kernel.js";
-import { toMarkdown } from "./rows.js";
+import { isLatencyRow, toMarkdown } from "./rows.js";
 
 async function main(): Promise<number> {
   const { values } = parseArgs({ options: { seconds: { type: "string", default: "10" }, reduced: { type: "boolean", default: false } } });
@@ -18,7 +18,11 @@ async function main(): Promise<number> {
   const run = await runE2eInTestKernel({ seconds, reduced: values.reduced === true, onOutput: (text) => process.stdout.write(text) });
   const outDir = join(REPO_DIR, "bench", "results");
   await mkdir(outDir, { recursive: true });
-  const publicRows = run.rows.map(({ status: _status, notes: _notes, pairedRatios: _pairedRatios, ...row }) => row);
+  const publicRows = run.rows.map((row) => {
+    if (isLatencyRow(row)) return row;
+    const { status: _status, notes: _notes, pairedRatios: _pairedRatios, ...published } = row;
+    return published;
+  });
   await writeFile(join(outDir, "e2e.json"), `${JSON.stringify(publicRows, null, 2)}\n`);
   const context = [
     `Test kernel: Debian user-mode-linux (UML ${"6.1"}), one guest CPU; boot to command ${(run.bootMs / 1000).toFixed(1)} s, whole run ${(run.wallMs / 1000).toFixed(0)} s.`,

@@ -16,7 +16,8 @@ import { AgentControl } from "./agent-control.js";
 import { unlimitedPacerOff, type ScenarioContext } from "./baseline-scenarios.js";
 import { pacerIngress } from "./ingress-scenarios.js";
 import { lifecycleScenarios, rootQdiscKind } from "./lifecycle-scenarios.js";
-import { emptyRow, type E2eRow } from "./rows.js";
+import { latencyScenarios } from "./latency/scenarios.js";
+import { emptyRow, type E2eResult } from "./rows.js";
 import { fillRow, measureStream } from "./stream.js";
 import { compareUnlimitedOffOn } from "./unlimited-comparison.js";
 
@@ -41,7 +42,7 @@ async function agentUnavailableReason(repoDir: string): Promise<string | null> {
 /** A Pod manifest like the seed's unannotated netperf-client, for another Pod on the node. */
 const plainManifest = (pod: LabPod): PodManifest => ({ ...seedPod("netperf-client", NODE_NAME, pod.ip), name: pod.name });
 
-export async function* pacerScenarios(context: ScenarioContext, options: { repoDir: string; reduced: boolean }): AsyncGenerator<E2eRow> {
+export async function* pacerScenarios(context: ScenarioContext, options: { repoDir: string; reduced: boolean }): AsyncGenerator<E2eResult> {
   const names = options.reduced ? SCENARIOS_REDUCED : SCENARIOS_FULL;
   const unavailable = await agentUnavailableReason(options.repoDir);
   const notRun = (reason: string) => names.map((name) => ({ ...emptyRow(name, null), status: reason }));
@@ -100,6 +101,8 @@ export async function* pacerScenarios(context: ScenarioContext, options: { repoD
     }
 
     yield await pacerIngress({ node, control, manifests, manifestFor: plainManifest, seconds });
+
+    for await (const rows of latencyScenarios({ node, control, manifests, manifestFor: plainManifest, seconds, reduced: options.reduced, log })) yield* rows;
 
     yield* await lifecycleScenarios({
       node, control, server, client, serverManifest, setLimit, removeManifest: (manifest) => manifests.remove(manifest),

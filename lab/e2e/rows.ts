@@ -1,8 +1,38 @@
 /**
- * The e2e result rows (bench/results/e2e.json), their thresholds (from issue 3) and the readable table.
- * Pure: the guest produces rows, the host judges and writes them.
+ * The e2e result rows (bench/results/e2e.json), their thresholds and the readable tables. Stream rows
+ * (issue 3: limits held, pacing not policing) and latency rows (issue 12: light flows under the Pod's own
+ * load) live in one array; `probe` tells a latency row. Pure: the guest produces rows, the host judges and
+ * writes them.
  */
 import { median } from "./paired-runs.js";
+
+/** One light probe of one latency run (lab/e2e/latency/). */
+export interface LatencyRow {
+  scenario: string;
+  mode: "per-flow" | "single-timeline" | "reference-cni";
+  direction: "egress" | "ingress";
+  limitBitsPerSec: number;
+  bulkFlows: number;
+  bulkProtocol: "tcp" | "udp" | null;
+  cc: string | null;
+  probe: "tcp_rr" | "ping";
+  p50Ms: number;
+  p99Ms: number;
+  /** The same probe's p99 with no bulk load (same mode, direction and limit, same run). */
+  idleP99Ms: number | null;
+  rrTransactionsPerSec: number | null;
+  /** Wire rate that left the shaping qdisc over the bulk's steady part, over the limit. */
+  wireRatio: number | null;
+  /** Jain's index of the bulk TCP streams' shares (several streams only). */
+  jainIndex: number | null;
+  goodputBitsPerSec: number | null;
+  retransmits: number | null;
+  /** fq drops for its per-flow limit during the run (only the program should drop). */
+  flowLimitDrops: number | null;
+}
+
+export type E2eResult = E2eRow | LatencyRow;
+export const isLatencyRow = (row: E2eResult): row is LatencyRow => "probe" in row;
 
 export interface E2eRow {
   scenario: string;
@@ -37,8 +67,37 @@ export interface Verdict {
 
 const mbit = (bits: number | null): string => (bits === null ? "-" : (bits / 1e6).toFixed(2));
 
-/** Judges the rows against the issue's thresholds; scenarios that did not run give no verdict. */
-export function judge(rows: readonly E2eRow[]): Verdict[] {
+/** Judges every row against its issue's thresholds; scenarios that did not run give no verdict. */
+export function judge(results: readonly E2eResult[]): Verdict[] {
+  const rows = results.filter((row): row is E2eRow => !isLatencyRow(row));
+  return [...judgeStreams(rows), ...judgeLatency(results.filter(isLatencyRow))];
+}
+
+/**
+ * Issue 12's goals, for pacer with flow isolation (the other modes are anchors): light-flow p99 at most
+ * 3 ms at 10M and at most the idle p99 + 2 ms (10M) / + 0.5 ms (100M) under every load; Jain >= 0.95 among
+ * 8 CUBIC streams; the aggregate wire rate within 0.5% of the limit; no fq flow-limit drop.
+ */
+export function judgeLatency(rows: readonly LatencyRow[]): Verdict[] {
+  const verdicts: Verdict[] = [];
+  const check = (row: LatencyRow, name: string, pass: boolean, detail: string) => verdicts.push({ scenario: `${row.scenario} (${row.probe})`, check: name, pass, detail });
+  for (const row of rows) {
+    if (row.mode !== "per-flow" || row.bulkFlows === 0) continue;
+    const tenMegabits = row.limitBitsPerSec <= 10_000_000;
+    if (tenMegabits) check(row, "light-flow p99 <= 3 ms at 10M", row.p99Ms <= 3, `p99 ${row.p99Ms.toFixed(2)} ms`);
+    const slack = tenMegabits ? 2 : 0.5;
+    if (row.idleP99Ms !== null) {
+      check(row, `light-flow p99 <= idle p99 + ${slack} ms`, row.p99Ms <= row.idleP99Ms + slack, `p99 ${row.p99Ms.toFixed(2)} ms, idle ${row.idleP99Ms.toFixed(2)} ms`);
+    }
+    if (row.probe !== "ping") continue; // one check per run for what both probes share
+    if (row.jainIndex !== null && row.bulkFlows === 8 && row.cc === "cubic") check(row, "Jain's index >= 0.95 among 8 CUBIC streams", row.jainIndex >= 0.95, `J = ${row.jainIndex.toFixed(3)}`);
+    if (row.wireRatio !== null) check(row, "wire rate 0.995-1.005 of the limit", row.wireRatio >= 0.995 && row.wireRatio <= 1.005, `wireRatio ${row.wireRatio.toFixed(4)}`);
+    if (row.flowLimitDrops !== null) check(row, "0 fq flow-limit drops", row.flowLimitDrops === 0, `${row.flowLimitDrops} flow-limit drops`);
+  }
+  return verdicts;
+}
+
+function judgeStreams(rows: readonly E2eRow[]): Verdict[] {
   const verdicts: Verdict[] = [];
   const byName = new Map(rows.map((row) => [row.scenario, row]));
   const check = (row: E2eRow, name: string, pass: boolean, detail: string) => verdicts.push({ scenario: row.scenario, check: name, pass, detail });
@@ -73,7 +132,24 @@ export function judge(rows: readonly E2eRow[]): Verdict[] {
 const cell = (value: number | string | null, digits = 1): string =>
   value === null ? "-" : typeof value === "number" ? value.toFixed(digits) : value;
 
-export function toMarkdown(rows: readonly E2eRow[], verdicts: readonly Verdict[], context: string): string {
+/** The latency rows as one table, with the light probes side by side (pure). */
+export function latencyMarkdown(rows: readonly LatencyRow[]): string[] {
+  if (rows.length === 0) return [];
+  const lines = [
+    "", "## Light flows under the Pod's own load", "",
+    "Probes from the limited Pod during its bulk load: netperf TCP_RR (1-byte request and response) and ping. wireRatio: bytes that left the shaping qdisc per second over the bulk's steady part, over the limit; Jain: the bulk TCP streams' shares.", "",
+    "| mode | direction | limit | bulk | probe | p50 ms | p99 ms | idle p99 ms | RR trans/s | wireRatio | Jain | goodput Mbit/s | fq flow-limit drops |",
+    "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+  ];
+  for (const row of rows) {
+    const bulk = row.bulkFlows === 0 ? "idle" : row.bulkProtocol === "udp" ? "UDP at 2x" : `${row.bulkFlows} ${row.cc}`;
+    lines.push(`| ${row.mode} | ${row.direction} | ${mbit(row.limitBitsPerSec)} | ${bulk} | ${row.probe} | ${row.p50Ms.toFixed(3)} | ${row.p99Ms.toFixed(3)} | ${cell(row.idleP99Ms, 3)} | ${cell(row.rrTransactionsPerSec, 0)} | ${cell(row.wireRatio, 4)} | ${cell(row.jainIndex, 3)} | ${mbit(row.goodputBitsPerSec)} | ${cell(row.flowLimitDrops, 0)} |`);
+  }
+  return lines;
+}
+
+export function toMarkdown(results: readonly E2eResult[], verdicts: readonly Verdict[], context: string): string {
+  const rows = results.filter((row): row is E2eRow => !isLatencyRow(row));
   const lines = [
     "# pacer end-to-end results", "", context, "",
     "| scenario | limit Mbit/s | goodput Mbit/s | max 1 s Mbit/s | fq throttled | horizon drops | retransmits | cc | ping p50 ms | ping p99 ms | status |",
@@ -82,6 +158,7 @@ export function toMarkdown(rows: readonly E2eRow[], verdicts: readonly Verdict[]
   for (const row of rows) {
     lines.push(`| ${row.scenario} | ${mbit(row.limitBitsPerSec)} | ${mbit(row.goodputBitsPerSec)} | ${mbit(row.maxOneSecondBitsPerSec)} | ${cell(row.fqThrottled, 0)} | ${cell(row.horizonDrops, 0)} | ${cell(row.retransmits, 0)} | ${cell(row.cc)} | ${cell(row.pingP50Ms)} | ${cell(row.pingP99Ms)} | ${row.status} |`);
   }
+  lines.push(...latencyMarkdown(results.filter(isLatencyRow)));
   const notes = rows.filter((row) => row.notes.length > 0);
   if (notes.length > 0) {
     lines.push("", "## Notes", "");

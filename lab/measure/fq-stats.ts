@@ -16,11 +16,13 @@ export interface QdiscStats {
   flowLimitDrops: number | null;
   drops: number | null;
   sentPackets: number | null;
+  /** Bytes the qdisc sent: qdisc_pkt_len, the wire length of every segment a GSO skb becomes. */
+  sentBytes: number | null;
 }
 
 interface QdiscJson {
   kind?: string; handle?: string; dev?: string; root?: boolean; parent?: string;
-  drops?: number; packets?: number; throttled?: number; horizon_drops?: number; flows_plimit?: number;
+  drops?: number; packets?: number; bytes?: number; throttled?: number; horizon_drops?: number; flows_plimit?: number;
 }
 
 const numberOrNull = (value: unknown): number | null => (typeof value === "number" ? value : null);
@@ -40,6 +42,7 @@ export function parseQdiscStats(jsonText: string): QdiscStats[] {
     flowLimitDrops: fqCounter(row, row.flows_plimit),
     drops: numberOrNull(row.drops),
     sentPackets: numberOrNull(row.packets),
+    sentBytes: numberOrNull(row.bytes),
   }));
 }
 

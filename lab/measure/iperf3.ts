@@ -19,6 +19,8 @@ export interface Iperf3Summary {
   /** The sender's congestion control, e.g. "cubic". */
   congestionControl: string | null;
   seconds: number;
+  /** Bytes each parallel stream delivered to the receiver (TCP; empty for UDP). */
+  streamReceivedBytes: number[];
 }
 
 export class Iperf3Error extends Error {
@@ -35,7 +37,12 @@ interface Iperf3Json {
   error?: string;
   start?: { test_start?: { reverse?: number } };
   intervals?: IntervalJson[];
-  end?: { sum_sent?: EndSumJson; sum_received?: EndSumJson; sender_tcp_congestion?: string };
+  end?: {
+    sum_sent?: EndSumJson;
+    sum_received?: EndSumJson;
+    sender_tcp_congestion?: string;
+    streams?: Array<{ receiver?: { bytes?: number } }>;
+  };
   server_output_json?: { intervals?: IntervalJson[] };
 }
 
@@ -66,6 +73,7 @@ export function parseIperf3(jsonText: string): Iperf3Summary {
     retransmits: report.end?.sum_sent?.retransmits ?? null,
     congestionControl: report.end?.sender_tcp_congestion ?? null,
     seconds: received.seconds ?? 0,
+    streamReceivedBytes: (report.end?.streams ?? []).flatMap((stream) => (stream.receiver?.bytes === undefined ? [] : [stream.receiver.bytes])),
   };
 }
 
@@ -97,6 +105,8 @@ export interface Iperf3ClientOptions {
   intervalSeconds?: number;
   /** -P: parallel streams (rates and retransmits are their sum). */
   parallel?: number;
+  /** UDP at this rate per stream (-u -b) instead of TCP. */
+  udpBitsPerSec?: number;
 }
 
 export async function runIperf3Client(options: Iperf3ClientOptions): Promise<Iperf3Summary> {
@@ -105,6 +115,7 @@ export async function runIperf3Client(options: Iperf3ClientOptions): Promise<Ipe
   if (options.congestionControl !== undefined) args.push("-C", options.congestionControl);
   if (options.intervalSeconds !== undefined) args.push("-i", String(options.intervalSeconds));
   if (options.parallel !== undefined && options.parallel > 1) args.push("-P", String(options.parallel));
+  if (options.udpBitsPerSec !== undefined) args.push("-u", "-b", String(options.udpBitsPerSec));
   const result = await runTool("iperf3", args, { netns: options.netns, allowFailure: true });
   try {
     return parseIperf3(result.stdout);

@@ -20,6 +20,8 @@ export interface PacerAgentOptions {
   bpffsDir: string;
   /** Receives the agent's log lines. */
   onLog?: (line: string) => void;
+  /** More flags for `pacer agent`, e.g. ["--flow-isolation=false"]. */
+  extraArgs?: readonly string[];
 }
 
 export interface PacerAgent {
@@ -49,7 +51,7 @@ export async function startPacerAgent(options: PacerAgentOptions): Promise<Pacer
   const pacer = join(options.repoDir, "bin", "pacer.js");
   const agent = startBackground("node", [
     pacer, "agent", "--pods-dir", podsDir, "--socket", socket, "--state-dir", stateDir,
-    "--bpffs-dir", options.bpffsDir, "--metrics-address", "", "--node-name", options.nodeName,
+    "--bpffs-dir", options.bpffsDir, "--metrics-address", "", "--node-name", options.nodeName, ...(options.extraArgs ?? []),
   ], { netns: options.nodeNetns });
   let log = "";
   const onData = (chunk: Buffer) => {

@@ -120,7 +120,9 @@ export async function openEdtDatapath(options: EdtDatapathOptions): Promise<Data
       throw error instanceof BpfError && error.code === "INVALID_ARGUMENT" ? new BpfError("KERNEL_REFUSED", error.message) : error;
     }
   });
-  return new EdtDatapath(options, records, maps);
+  const datapath = new EdtDatapath(options, records, maps);
+  datapath.adoptSettings();
+  return datapath;
 }
 
 class EdtDatapath implements Datapath {
@@ -268,6 +270,22 @@ class EdtDatapath implements Datapath {
   async close(): Promise<void> {
     this.maps?.close();
     this.maps = undefined;
+  }
+
+  /**
+   * Limits a previous run enforced keep their rates, but take this run's settings (flow isolation, horizon,
+   * ECN threshold, credits): a restart with other settings changes every Pod at once, not at its next edit.
+   */
+  adoptSettings(): void {
+    const maps = this.liveMaps();
+    for (const record of this.records.all()) {
+      const index = directionIndex(record.direction);
+      const { config } = step(`read identity ${record.identity}`, () => maps.readPod(record.identity, index));
+      if (config.bitsPerSecond === 0n) continue;
+      const wanted = this.podConfig(record, Number(config.bitsPerSecond));
+      const same = (Object.keys(wanted) as Array<keyof PodConfig>).every((key) => String(wanted[key]) === String(config[key]));
+      if (!same) step(`update the settings of identity ${record.identity}`, () => maps.writePod(record.identity, index, wanted, false));
+    }
   }
 
   /** What the program reads for this limit; the timeline and counters are the program's (kept on an edit). */

@@ -1,0 +1,94 @@
+/**
+ * One latency-isolation run: the limited Pod's bulk load (iperf3 TCP streams or UDP) to or from the outside
+ * host, and during it the two light probes from the same Pod — netperf TCP_RR (one transaction in flight,
+ * 1-byte request and response) and ping — plus the rate that left the shaping qdisc (its sent bytes, apart
+ * from the program's own timeline) and, for several TCP streams, Jain's index of their shares.
+ *
+ * Egress: the Pod sends the bulk and the probes' requests. Ingress: the outside host sends the bulk
+ * (iperf3 -R) and the probes' answers, so both queue where ingress is shaped.
+ */
+import {
+  jainIndex, readRootFq, runIperf3Client, runRequestResponse, startIperf3Server, startNetserver, startPing, WireRateSampler,
+  wireBitsPerSecond, type Iperf3Summary, type PingSummary, type RequestResponseSummary,
+} from "../../measure/index.js";
+import { stopBackground, type LabNode, type LabPod } from "../../node/index.js";
+import type { LatencyRow } from "../rows.js";
+import { latencyScenarioName, type LatencyRun } from "./plan.js";
+
+export interface RunPlace {
+  node: LabNode;
+  pod: LabPod;
+  /** Where the limit is shaped: the Pod's eth0, the host-side veth, or the reference plugin's IFB. */
+  shapedAt: { netns: string; dev: string };
+}
+
+/** Bulk starts, then the probes run from WARM_UP_S until COOL_DOWN_S before its end. */
+const WARM_UP_S = 2;
+const COOL_DOWN_S = 1;
+
+let nextPort = 7100;
+
+export async function measureLatencyRun(run: LatencyRun, place: RunPlace, seconds: number): Promise<LatencyRow[]> {
+  const { node, pod } = place;
+  const bulkPort = nextPort++;
+  const rrPort = nextPort++;
+  const probeSeconds = Math.max(1, seconds - WARM_UP_S - COOL_DOWN_S);
+  const iperfServer = run.bulk === null ? null : await startIperf3Server(node.outsideNetns, bulkPort);
+  const netserver = await startNetserver(node.outsideNetns, rrPort);
+  const sampler = new WireRateSampler(place.shapedAt.netns, place.shapedAt.dev);
+  const fqBefore = await readRootFq(place.shapedAt.netns, place.shapedAt.dev);
+  let bulk: Promise<Iperf3Summary> | null = null;
+  try {
+    sampler.start();
+    const started = performance.now();
+    if (run.bulk !== null) {
+      bulk = runIperf3Client({
+        netns: pod.netns, serverIp: node.outsideIp, port: bulkPort, seconds, reverse: run.direction === "ingress",
+        ...(run.bulk.protocol === "udp" ? { udpBitsPerSec: 2 * run.limitBitsPerSec } : { congestionControl: run.bulk.cc ?? "cubic" }),
+        ...(run.bulk.flows > 1 ? { parallel: run.bulk.flows } : {}),
+      });
+      bulk.catch(() => undefined); // a probe failure is the one reported; the bulk's rejection must not go unhandled
+      await new Promise((resolve) => setTimeout(resolve, WARM_UP_S * 1000));
+    }
+    const ping = startPing(pod.netns, node.outsideIp, probeSeconds, 0.05);
+    const rr = await runRequestResponse(pod.netns, node.outsideIp, rrPort, probeSeconds);
+    const pinged = await ping.done;
+    const iperf = bulk === null ? null : await bulk;
+    const ended = performance.now();
+    const samples = await sampler.stop();
+    const fqAfter = await readRootFq(place.shapedAt.netns, place.shapedAt.dev);
+    const wire = iperf === null ? null : wireBitsPerSecond(samples, started + WARM_UP_S * 1000, ended - COOL_DOWN_S * 1000);
+    return rowsOf(run, { rr, ping: pinged, iperf, wireBitsPerSec: wire, flowLimitDrops: delta(fqAfter?.flowLimitDrops, fqBefore?.flowLimitDrops) });
+  } finally {
+    await sampler.stop().catch(() => undefined);
+    await stopBackground(netserver);
+    if (iperfServer !== null) await stopBackground(iperfServer);
+  }
+}
+
+const delta = (after: number | null | undefined, before: number | null | undefined): number | null =>
+  after === null || after === undefined ? null : after - (before ?? 0);
+
+interface Measured {
+  rr: RequestResponseSummary;
+  ping: PingSummary;
+  iperf: Iperf3Summary | null;
+  wireBitsPerSec: number | null;
+  flowLimitDrops: number | null;
+}
+
+function rowsOf(run: LatencyRun, measured: Measured): LatencyRow[] {
+  const { iperf } = measured;
+  const tcpStreams = run.bulk?.protocol === "tcp" && run.bulk.flows > 1 ? iperf?.streamReceivedBytes ?? [] : [];
+  const common = {
+    scenario: latencyScenarioName(run), mode: run.mode, direction: run.direction, limitBitsPerSec: run.limitBitsPerSec,
+    bulkFlows: run.bulk?.flows ?? 0, bulkProtocol: run.bulk?.protocol ?? null, cc: run.bulk?.cc ?? null,
+    idleP99Ms: null, wireRatio: measured.wireBitsPerSec === null ? null : measured.wireBitsPerSec / run.limitBitsPerSec,
+    jainIndex: tcpStreams.length > 1 ? jainIndex(tcpStreams) : null,
+    goodputBitsPerSec: iperf?.goodputBitsPerSec ?? null, retransmits: iperf?.retransmits ?? null, flowLimitDrops: measured.flowLimitDrops,
+  };
+  return [
+    { ...common, probe: "tcp_rr", p50Ms: measured.rr.p50Ms, p99Ms: measured.rr.p99Ms, rrTransactionsPerSec: measured.rr.transactionsPerSec },
+    { ...common, probe: "ping", p50Ms: measured.ping.p50Ms, p99Ms: measured.ping.p99Ms, rrTransactionsPerSec: null },
+  ];
+}
