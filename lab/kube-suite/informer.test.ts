@@ -187,7 +187,7 @@ describe("informer Pod source against the API-server test double", () => {
 
   it("maps a V1Pod to PodInfo", () => {
     const info = podInfoFromV1Pod({
-      metadata: { uid: "u", namespace: "n", name: "p", resourceVersion: "7", annotations: { a: "b" } },
+      metadata: { uid: "u", namespace: "n", name: "p", resourceVersion: "7", annotations: { a: "b" }, labels: { app: "crawler" } },
       spec: { nodeName: "x", hostNetwork: true, containers: [] },
       status: { podIP: "10.1.1.1" },
     });
@@ -197,6 +197,7 @@ describe("informer Pod source against the API-server test double", () => {
       name: "p",
       nodeName: "x",
       annotations: { a: "b" },
+      labels: { app: "crawler" },
       podIPs: ["10.1.1.1"],
       hostNetwork: true,
       resourceVersion: "7",

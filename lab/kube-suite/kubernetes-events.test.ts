@@ -15,6 +15,7 @@ const podNamed = (name: string): PodInfo => ({
   name,
   nodeName: "pk-node",
   annotations: {},
+  labels: {},
   podIPs: [],
   hostNetwork: false,
   resourceVersion: "42",

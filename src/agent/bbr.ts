@@ -69,6 +69,11 @@ export function withBbr(
       for (const keys of [done, retryAt]) for (const key of [...keys.keys()]) if (key.startsWith(`${podKey}\u0000`)) keys.delete(key);
     },
     listLimits: () => inner.listLimits(),
+    ensureBudget: (share) => inner.ensureBudget(share),
+    removeBudget: (key, direction) => inner.removeBudget(key, direction),
+    listBudgets: () => inner.listBudgets(),
+    setInternalRanges: (prefixes) => inner.setInternalRanges(prefixes),
+    internalRanges: () => inner.internalRanges(),
     close: () => inner.close(),
   };
 }

@@ -4,7 +4,9 @@
  * With nothing open it lists nothing — what a kernel without EDT can enforce — and refuses writes, which
  * the reconciler never asks for while disabled.
  */
-import { DatapathError, type AppliedLimit, type Datapath, type Direction, type EnsureResult, type LimitSpec } from "../datapath/datapath.js";
+import {
+  DatapathError, type AppliedBudget, type AppliedLimit, type BudgetShare, type Datapath, type Direction, type EnsureResult, type LimitSpec,
+} from "../datapath/datapath.js";
 
 export class LateDatapath implements Datapath {
   constructor(public current: Datapath | null = null) {}
@@ -23,6 +25,26 @@ export class LateDatapath implements Datapath {
 
   async listLimits(): Promise<AppliedLimit[]> {
     return this.current ? this.current.listLimits() : [];
+  }
+
+  ensureBudget(share: BudgetShare): Promise<{ slot: number }> {
+    return this.open().ensureBudget(share);
+  }
+
+  removeBudget(key: string, direction: Direction): Promise<void> {
+    return this.open().removeBudget(key, direction);
+  }
+
+  async listBudgets(): Promise<AppliedBudget[]> {
+    return this.current ? this.current.listBudgets() : [];
+  }
+
+  setInternalRanges(prefixes: readonly string[]): Promise<void> {
+    return this.open().setInternalRanges(prefixes);
+  }
+
+  async internalRanges(): Promise<string[]> {
+    return this.current ? this.current.internalRanges() : [];
   }
 
   async close(): Promise<void> {

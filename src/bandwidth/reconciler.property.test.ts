@@ -44,8 +44,8 @@ const validOrNull = (text: string | null): number | null => {
 
 function podOf(s: Extract<Step, { kind: "upsert" }>): PodInfo {
   const annotations: Record<string, string> = {};
-  if (s.egress !== null) annotations[BANDWIDTH_ANNOTATIONS.egress] = s.egress;
-  if (s.ingress !== null) annotations[BANDWIDTH_ANNOTATIONS.ingress] = s.ingress;
+  if (s.egress !== null) annotations[BANDWIDTH_ANNOTATIONS.all.egress] = s.egress;
+  if (s.ingress !== null) annotations[BANDWIDTH_ANNOTATIONS.all.ingress] = s.ingress;
   return makePod(s.name, annotations, { hostNetwork: s.hostNetwork });
 }
 
@@ -66,7 +66,7 @@ describe("Reconciler property", () => {
           for (const [name, pod] of pods) {
             for (const direction of DIRECTIONS) {
               const key = `${name} ${direction}`;
-              const text = pod.annotations[BANDWIDTH_ANNOTATIONS[direction]] ?? null;
+              const text = pod.annotations[BANDWIDTH_ANNOTATIONS.all[direction]] ?? null;
               const good = validOrNull(text);
               if (pod.hostNetwork || text === null) model.delete(key);
               else if (good !== null) model.set(key, good);

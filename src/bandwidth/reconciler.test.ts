@@ -147,7 +147,7 @@ describe("Reconciler", () => {
     await reconciler.reconcile();
     const [row] = reconciler.rows();
     assert.equal(row?.state, "pending");
-    assert.match(row?.reason ?? "", /apply 10M: open network namespace/);
+    assert.match(row?.reason ?? "", /apply limit 10M: open network namespace/);
     assert.ok((reconciler.nextRetryInMs() ?? Infinity) <= 200);
   });
 

@@ -1,9 +1,11 @@
 /**
- * The reconciler: desired rows (Pods' annotations) vs actual (Datapath.listLimits) → idempotent
- * ensure/remove, and one PodStatusRow per Pod and direction saying what is enforced and why.
+ * The reconciler: desired rows (Pods' annotations and the budgets that select them) vs actual
+ * (Datapath.listLimits) → idempotent ensure/remove, and one PodStatusRow per Pod and direction saying what
+ * is enforced and why. Budget timelines are reconciled around the Pods' rows (budget-timelines.ts): the
+ * ones Pods need exist before the Pods are charged to them and go after no Pod lists them.
  *
- * Each row (a Pod and a direction) has one record: what the datapath enforces for it, its last good limit,
- * the invalid value already reported, its retry backoff and the row `pacer list` shows. decide.ts makes
+ * Each row (a Pod and a direction) has one record: what the datapath enforces for it, its last good limits,
+ * the invalid values already reported, its retry backoff and the row `pacer list` shows. decide.ts makes
  * every decision from a record and the Pod; this file does what it decides.
  *
  * Rules: nothing is removed before the first Pod sync (a restarted agent adopts what the datapath lists, so
@@ -11,20 +13,23 @@
  * a disabled manager removes every limit. Passes are serialized by the caller (loop.ts).
  *
  * Cost: a pass triggered by Pod events touches only the Pods that changed since the last pass (plus rows
- * whose retry is due), comparing against what this reconciler last read from or wrote to the datapath. A
- * full pass — datapath.listLimits() against every Pod — runs after each Pod sync (adoption on start,
- * informer re-list), when the manager is enabled or disabled, after a failed list, and on every verifyAll
- * pass (the periodic resync, which also catches drift made behind the agent's back).
+ * whose retry is due, and every Pod when the budgets changed), comparing against what this reconciler last
+ * read from or wrote to the datapath. A full pass — datapath.listLimits() against every Pod — runs after
+ * each Pod sync, when the manager is enabled or disabled, after a failed list, and on every verifyAll pass
+ * (the periodic resync, which also catches drift made behind the agent's back).
  */
 import { DatapathError, type AppliedLimit, type Datapath, type Direction, type PodAttachment } from "../datapath/datapath.js";
+import type { Budget } from "../budgets/budget.js";
 import type { EventSink } from "../kube/events.js";
 import { podKeyOf, type PodEvent, type PodInfo } from "../kube/pod.js";
 import type { NetnsResolver } from "../netns/resolver.js";
-import { DIRECTIONS, requestedLimitsOf, type RequestedLimit } from "./annotations.js";
+import { DIRECTIONS, LIMIT_KINDS, type LimitKind } from "./annotations.js";
 import { nextBackoff, type BackoffState } from "./backoff.js";
-import { decideRow, viewAfterEnsure, type EnsureAttempt, type InvalidReport, type RowView } from "./decide.js";
+import { BudgetTimelines, type ShareOf } from "./budget-timelines.js";
+import { decideRow, viewAfterEnsure, type EnsureAttempt, type InvalidReport, type LastGood, type RowRequest, type RowTarget, type RowView } from "./decide.js";
 import { formatBitsPerSecond } from "./quantity.js";
 import { podKeyOfRow, rowKeyOf, sortRows, statusRow } from "./row-book.js";
+import { rowRequestsOf } from "./row-requests.js";
 import type { PodStatusRow } from "./status-row.js";
 
 export interface ReconcilerObserver {
@@ -49,6 +54,8 @@ export interface ReconcilerOptions {
   /** Cap of the retry backoff, normally the resync interval. */
   maxBackoffMs: number;
   now?: () => number;
+  /** This node's share of a budget (default: a PerNode budget's whole rate, a ClusterWide budget's floor). */
+  shareOf?: ShareOf;
 }
 
 export interface PassOptions {
@@ -60,23 +67,27 @@ export interface PassOptions {
 interface RowRecord {
   /** What the datapath enforces, as last listed or written by this reconciler. */
   known: AppliedLimit | null;
-  /** The last valid limit this row enforced (kept while the annotation is invalid). */
-  lastGood: number | null;
-  /** The invalid value an Event was emitted for (one Event per value). */
-  reportedInvalid: string | null;
+  /** The last valid limits this row enforced (kept while an annotation is invalid). */
+  lastGood: LastGood;
+  /** The invalid values Events were emitted for (one Event per value and kind). */
+  reportedInvalid: Record<LimitKind, string | null>;
   backoff: BackoffState | null;
   /** What `pacer list` shows; null until the row's Pod has been looked at. */
   status: PodStatusRow | null;
 }
 
-const emptyRecord = (): RowRecord => ({ known: null, lastGood: null, reportedInvalid: null, backoff: null, status: null });
+const emptyRecord = (): RowRecord => ({
+  known: null, lastGood: { all: null, external: null }, reportedInvalid: { all: null, external: null }, backoff: null, status: null,
+});
 
 export class Reconciler {
   private readonly pods = new Map<string, PodInfo>();
+  private budgets: Budget[] = [];
   private synced = false;
   private readonly records = new Map<string, RowRecord>();
   /** Per Pod: its network namespace and interfaces, found by Pod IP (re-resolved when the IP changes). */
   private readonly attachments = new Map<string, { ip: string; attachment: PodAttachment }>();
+  private readonly timelines: BudgetTimelines;
   private readonly now: () => number;
   /** Pods changed since the last pass (upsert or delete). */
   private changed = new Set<string>();
@@ -87,6 +98,7 @@ export class Reconciler {
 
   constructor(private readonly options: ReconcilerOptions) {
     this.now = options.now ?? Date.now;
+    this.timelines = new BudgetTimelines(options);
   }
 
   /** Record a Pod event; the next pass acts on it. */
@@ -109,6 +121,12 @@ export class Reconciler {
     }
   }
 
+  /** The budgets in force now (valid ones, or the last good version of one that became invalid). */
+  setBudgets(budgets: readonly Budget[]): void {
+    this.budgets = [...budgets];
+    this.fullPassDue = true; // memberships may change for any Pod
+  }
+
   get isSynced(): boolean {
     return this.synced;
   }
@@ -117,6 +135,10 @@ export class Reconciler {
     const rows: PodStatusRow[] = [];
     for (const record of this.records.values()) if (record.status) rows.push(record.status);
     return sortRows(rows);
+  }
+
+  budgetRows() {
+    return this.timelines.rows();
   }
 
   /** Milliseconds until the soonest row retry is due, or null when nothing waits for a retry. */
@@ -153,12 +175,15 @@ export class Reconciler {
     this.changed = new Set();
     for (const record of this.records.values()) record.known = null;
     for (const limit of listed) this.record(rowKeyOf(limit.podKey, limit.direction)).known = limit;
+    const requests = new Map([...this.pods].map(([podKey, pod]) => [podKey, rowRequestsOf(pod, this.budgets)]));
+    const enabled = this.actedOnReason === null;
+    await this.timelines.ensure(enabled ? this.neededBudgets(requests) : [], pass.verifyAll === true);
     const seen = new Set<string>();
     for (const [podKey, pod] of this.pods) {
-      for (const requested of requestedLimitsOf(pod)) {
-        const rowKey = rowKeyOf(podKey, requested.direction);
+      for (const request of requests.get(podKey) ?? []) {
+        const rowKey = rowKeyOf(podKey, request.direction);
         seen.add(rowKey);
-        await this.reconcileRow(pod, requested, this.record(rowKey), pass);
+        await this.reconcileRow(pod, request, this.record(rowKey), pass);
       }
     }
     for (const limit of listed) {
@@ -167,6 +192,7 @@ export class Reconciler {
     }
     for (const [rowKey, record] of this.records) if (!seen.has(rowKey)) this.forget(rowKey, record);
     for (const podKey of [...this.attachments.keys()]) if (!this.pods.has(podKey)) this.attachments.delete(podKey);
+    await this.timelines.prune(enabled ? this.neededBudgets(requests) : [], this.enforcedBudgets());
   }
 
   /** The same decisions as reconcileAll, for the Pods changed since the last pass and rows due a retry. */
@@ -176,11 +202,14 @@ export class Reconciler {
     for (const [rowKey, record] of this.records) if (record.backoff) podKeys.add(podKeyOfRow(rowKey));
     for (const podKey of podKeys) {
       const pod = this.pods.get(podKey);
+      const requests = pod ? rowRequestsOf(pod, this.budgets) : [];
+      // A Pod that joined a budget new on this node needs its timeline first.
+      await this.timelines.ensure(this.neededBudgets(new Map([[podKey, requests]])), false);
       const seen = new Set<string>();
-      for (const requested of pod ? requestedLimitsOf(pod) : []) {
-        const rowKey = rowKeyOf(podKey, requested.direction);
+      for (const request of requests) {
+        const rowKey = rowKeyOf(podKey, request.direction);
         seen.add(rowKey);
-        await this.reconcileRow(pod!, requested, this.record(rowKey), pass);
+        await this.reconcileRow(pod!, request, this.record(rowKey), pass);
       }
       for (const direction of DIRECTIONS) {
         const rowKey = rowKeyOf(podKey, direction);
@@ -191,6 +220,34 @@ export class Reconciler {
       }
       if (!pod) this.attachments.delete(podKey);
     }
+    if (podKeys.size > 0) {
+      const requests = new Map([...this.pods].map(([podKey, pod]) => [podKey, rowRequestsOf(pod, this.budgets)]));
+      await this.timelines.prune(this.neededBudgets(requests), this.enforcedBudgets());
+    }
+  }
+
+  /** Budget timelines some Pod row of this node asks for (hostNetwork Pods never do). */
+  private neededBudgets(requests: Map<string, RowRequest[]>): Array<{ budget: Budget; direction: Direction; members: string[] }> {
+    const needed = new Map<string, { budget: Budget; direction: Direction; members: string[] }>();
+    for (const [podKey, podRequests] of requests) {
+      for (const request of podRequests) {
+        for (const key of request.budgets) {
+          const budget = this.budgets.find((candidate) => candidate.key === key);
+          if (!budget) continue;
+          const entry = needed.get(`${key}\u0000${request.direction}`) ?? { budget, direction: request.direction, members: [] };
+          entry.members.push(podKey);
+          needed.set(`${key}\u0000${request.direction}`, entry);
+        }
+      }
+    }
+    return [...needed.values()];
+  }
+
+  /** Budgets some enforced row is still charged to (a timeline they use cannot go yet). */
+  private enforcedBudgets(): Set<string> {
+    const inUse = new Set<string>();
+    for (const record of this.records.values()) for (const key of record.known?.budgets ?? []) inUse.add(`${key}\u0000${record.known?.direction}`);
+    return inUse;
   }
 
   /** A row whose Pod or annotation is gone: dropped, unless a removal still has to be retried. */
@@ -199,18 +256,18 @@ export class Reconciler {
     else this.records.delete(rowKey);
   }
 
-  private async reconcileRow(pod: PodInfo, requested: RequestedLimit, record: RowRecord, pass: PassOptions): Promise<void> {
+  private async reconcileRow(pod: PodInfo, request: RowRequest, record: RowRecord, pass: PassOptions): Promise<void> {
     const podKey = podKeyOf(pod);
-    const { direction } = requested;
+    const { direction } = request;
     const retry = record.backoff === null ? "none" : record.backoff.nextAttemptAt > this.now() ? "waiting" : "due";
     const decision = decideRow({
-      requested, hostNetwork: pod.hostNetwork, applied: record.known, lastGood: record.lastGood,
+      request, hostNetwork: pod.hostNetwork, applied: record.known, lastGood: record.lastGood,
       disabledReason: this.actedOnReason ?? null, verifyAll: pass.verifyAll === true, retry,
     });
     record.lastGood = decision.lastGood;
-    this.noteInvalid(pod, requested, record, decision.invalid);
+    this.noteInvalid(pod, request, record, decision.invalid);
     const show = (view: RowView, enforced: AppliedLimit | null) => {
-      record.status = statusRow(record.status, { pod, requested: requested.requested, direction }, view, enforced, this.now());
+      record.status = statusRow(record.status, { pod, request }, view, enforced, this.now());
     };
 
     if (decision.action === "wait") return;
@@ -220,12 +277,12 @@ export class Reconciler {
       return show(decision.view, decision.keepEnforced ? enforcedBefore : null);
     }
 
-    const attempt = await this.ensure(pod, direction, decision.bitsPerSecond, decision.upToDate, record);
-    show(viewAfterEnsure(decision, attempt, direction, formatBitsPerSecond), record.known);
+    const attempt = await this.ensure(pod, direction, decision.target, decision.upToDate, record);
+    show(viewAfterEnsure(decision, attempt, direction, describeTarget), record.known);
   }
 
-  /** Tries to enforce `bitsPerSecond` for the row; the record holds what the datapath enforces afterwards. */
-  private async ensure(pod: PodInfo, direction: Direction, bitsPerSecond: number, upToDate: boolean, record: RowRecord): Promise<EnsureAttempt> {
+  /** Tries to enforce `target` for the row; the record holds what the datapath enforces afterwards. */
+  private async ensure(pod: PodInfo, direction: Direction, target: RowTarget, upToDate: boolean, record: RowRecord): Promise<EnsureAttempt> {
     const podKey = podKeyOf(pod);
     const attachment = await this.attachmentOf(pod);
     if (!attachment) {
@@ -238,11 +295,11 @@ export class Reconciler {
       return { kind: "noHostInterface", podInterface: attachment.podInterface };
     }
     try {
-      const result = await this.options.datapath!.ensureLimit({ attachment, direction, bitsPerSecond });
+      const result = await this.options.datapath!.ensureLimit({ attachment, direction, ...target });
       record.backoff = null;
-      record.lastGood = bitsPerSecond;
-      record.known = { ...(record.known ?? emptyApplied(podKey, direction)), identity: result.identity, bitsPerSecond };
-      if (!upToDate) this.options.log(`${podKey} ${direction}: limit ${formatBitsPerSecond(bitsPerSecond)} enforced (identity ${result.identity})`);
+      record.lastGood = { all: target.bitsPerSecond ?? record.lastGood.all, external: target.externalBitsPerSecond ?? record.lastGood.external };
+      record.known = { ...(record.known ?? emptyApplied(podKey, direction)), identity: result.identity, ...target, budgets: [...target.budgets] };
+      if (!upToDate) this.options.log(`${podKey} ${direction}: ${describeTarget(target)} enforced (identity ${result.identity})`);
       if (result.repaired.length > 0) {
         const message = `${direction} shaping was tampered with (${result.repaired.join(", ")} removed) and has been restored`;
         this.options.events.emit(pod, "Warning", "Tampered", message);
@@ -255,7 +312,7 @@ export class Reconciler {
       const message = error instanceof Error ? error.message : String(error);
       const notFound = error instanceof DatapathError && error.code === "NOT_FOUND";
       if (notFound) this.attachments.delete(podKey);
-      this.options.log(`${podKey} ${direction}: apply ${formatBitsPerSecond(bitsPerSecond)} failed, will retry: ${message}`);
+      this.options.log(`${podKey} ${direction}: apply ${describeTarget(target)} failed, will retry: ${message}`);
       return { kind: "failed", notFound, message };
     }
   }
@@ -274,17 +331,20 @@ export class Reconciler {
     return attachment;
   }
 
-  /** Reports an invalid value once (Event, metric, log); a valid annotation forgets what was reported. */
-  private noteInvalid(pod: PodInfo, requested: RequestedLimit, record: RowRecord, invalid: InvalidReport | null): void {
-    if (invalid === null) {
-      if (requested.problem === null) record.reportedInvalid = null;
-      return;
+  /** Reports each invalid value once (Event, metric, log); a valid annotation forgets what was reported. */
+  private noteInvalid(pod: PodInfo, request: RowRequest, record: RowRecord, invalid: InvalidReport[]): void {
+    for (const kind of LIMIT_KINDS) {
+      const report = invalid.find((candidate) => candidate.kind === kind);
+      if (report === undefined) {
+        if (request.limits[kind]?.problem == null) record.reportedInvalid[kind] = null;
+        continue;
+      }
+      if (record.reportedInvalid[kind] === report.value) continue;
+      record.reportedInvalid[kind] = report.value;
+      this.options.events.emit(pod, "Warning", "InvalidBandwidth", report.message);
+      this.options.observer?.invalidAnnotation(pod, request.direction);
+      this.options.log(`${podKeyOf(pod)} ${request.direction}: ${report.message}`);
     }
-    if (record.reportedInvalid === invalid.value) return;
-    record.reportedInvalid = invalid.value;
-    this.options.events.emit(pod, "Warning", "InvalidBandwidth", invalid.message);
-    this.options.observer?.invalidAnnotation(pod, requested.direction);
-    this.options.log(`${podKeyOf(pod)} ${requested.direction}: ${invalid.message}`);
   }
 
   private async remove(podKey: string, direction: Direction, why: string): Promise<void> {
@@ -292,7 +352,7 @@ export class Reconciler {
     try {
       await this.options.datapath!.removeLimit(podKey, direction);
       record.known = null;
-      record.lastGood = null;
+      record.lastGood = { all: null, external: null };
       this.options.log(`${podKey} ${direction}: limit removed (${why})`);
     } catch (error) {
       this.fail(record);
@@ -307,11 +367,22 @@ export class Reconciler {
   }
 }
 
+/** "limit 10M, outside-cluster 5M, budgets ns/b/u" — what a row enforces, for logs and reasons. */
+export function describeTarget(target: RowTarget): string {
+  const parts: string[] = [];
+  if (target.bitsPerSecond !== null) parts.push(`limit ${formatBitsPerSecond(target.bitsPerSecond)}`);
+  if (target.externalBitsPerSecond !== null) parts.push(`outside-cluster limit ${formatBitsPerSecond(target.externalBitsPerSecond)}`);
+  if (target.budgets.length > 0) parts.push(`budget${target.budgets.length > 1 ? "s" : ""} ${target.budgets.map((key) => key.split("/").slice(0, 2).join("/")).join(", ")}`);
+  return parts.join(", ");
+}
+
 const emptyApplied = (podKey: string, direction: Direction): AppliedLimit => ({
   podKey,
   direction,
   identity: 0,
-  bitsPerSecond: 0,
+  bitsPerSecond: null,
+  externalBitsPerSecond: null,
+  budgets: [],
   netnsPath: "",
   interfaceName: "",
   counters: { packets: 0, bytes: 0, delayedPackets: 0, horizonDrops: 0, ecnMarks: 0, bypassedPackets: 0 },

@@ -5,7 +5,7 @@
  */
 import type { AppliedLimit, Direction } from "../datapath/datapath.js";
 import { podKeyOf, type PodInfo } from "../kube/pod.js";
-import type { RowView } from "./decide.js";
+import type { RowRequest, RowView } from "./decide.js";
 import type { PodStatusRow } from "./status-row.js";
 
 export const rowKeyOf = (podKey: string, direction: Direction): string => `${podKey}\u0000${direction}`;
@@ -13,8 +13,7 @@ export const podKeyOfRow = (rowKey: string): string => rowKey.slice(0, rowKey.la
 
 export interface RowInput {
   pod: PodInfo;
-  requested: string;
-  direction: Direction;
+  request: RowRequest;
 }
 
 export function statusRow(
@@ -25,13 +24,17 @@ export function statusRow(
   nowMs: number,
 ): PodStatusRow {
   const since = previous && previous.state === view.state ? previous.since : new Date(nowMs).toISOString();
+  const { request } = input;
   return {
     podKey: podKeyOf(input.pod),
     namespace: input.pod.namespace,
     name: input.pod.name,
-    direction: input.direction,
-    requested: input.requested,
+    direction: request.direction,
+    requested: request.limits.all?.requested ?? null,
+    externalRequested: request.limits.external?.requested ?? null,
     enforcedBitsPerSecond: enforced ? enforced.bitsPerSecond : null,
+    enforcedExternalBitsPerSecond: enforced ? enforced.externalBitsPerSecond : null,
+    budgets: enforced ? enforced.budgets.map((key) => key.split("/").slice(0, 2).join("/")) : [],
     identity: enforced ? enforced.identity : null,
     state: view.state,
     reason: view.reason,

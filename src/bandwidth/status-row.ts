@@ -23,10 +23,16 @@ export interface PodStatusRow {
   namespace: string;
   name: string;
   direction: Direction;
-  /** The annotation's text as written, or null when the Pod has none for this direction. */
+  /** The standard annotation's text as written, or null when the Pod has none for this direction. */
   requested: string | null;
-  /** The limit in the kernel now (bits/s), or null when none. */
+  /** pacer's outside-cluster annotation's text, or null. */
+  externalRequested: string | null;
+  /** The limit on all traffic in the kernel now (bits/s), or null when none. */
   enforcedBitsPerSecond: number | null;
+  /** The outside-cluster limit in the kernel now, or null. */
+  enforcedExternalBitsPerSecond: number | null;
+  /** Budgets (namespace/name) this direction is charged to in the kernel now. */
+  budgets: string[];
   /** The datapath's identity for this row (IDENTITY in `pacer list`), or null when nothing is enforced. */
   identity: number | null;
   state: RowState;

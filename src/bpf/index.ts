@@ -21,7 +21,7 @@ export {
 } from "./bpf.js";
 export * from "./edt-layout.js";
 export { loadEdtInstance, kernelHasSetTstamp, pinnedMapPath, defaultEdtObjectPath } from "./edt-program.js";
-export { openEdtMaps, type EdtMaps, type PodMapEntry, type BudgetMapEntry } from "./edt-maps.js";
+export { openEdtMaps, rangeKeyOf, rangeTextOf, parseAddress, type EdtMaps, type PodMapEntry, type BudgetMapEntry } from "./edt-maps.js";
 export type { EdtInstance, EdtInstanceOptions } from "./edt-program.js";
 export { encodeFqOptions, decodeFqOptions, type FqOptions } from "./fq-options.js";
 export * from "./netlink.js";

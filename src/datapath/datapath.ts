@@ -21,11 +21,53 @@ export interface PodAttachment {
   hostInterface?: string;
 }
 
+/** Which traffic a limit or budget counts: all of it, or only what goes to or comes from outside the cluster. */
+export type Scope = "all" | "outside-cluster";
+
+/** What one direction of a Pod is charged to; a packet leaves at the latest slot of them all. */
 export interface LimitSpec {
   attachment: PodAttachment;
   direction: Direction;
-  /** Exact integer bits per second on the wire, 1e3..1e15. */
+  /** All traffic: exact integer bits per second on the wire, 1e3..1e15; null for none. */
+  bitsPerSecond: number | null;
+  /** Only traffic to (egress) or from (ingress) outside the cluster; null or absent for none. */
+  externalBitsPerSecond?: number | null;
+  /** Keys of budgets (ensureBudget) this direction is charged to, at most 4; absent for none. */
+  budgets?: readonly string[];
+}
+
+/** A budget's share on this node: one timeline charged by every Pod that lists the budget. */
+export interface BudgetShare {
+  /** Node-unique key, e.g. `<namespace>/<name>/<uid>`; with the direction, one budget timeline. */
+  key: string;
+  direction: Direction;
+  scope: Scope;
+  /** This node's share, exact integer bits per second, 1e3..1e15. */
   bitsPerSecond: number;
+  /**
+   * A share the agent renews (cluster-wide budgets): after this many ms the datapath itself falls back to
+   * `fallbackBitsPerSecond`, so a node whose agent died holds only its floor. Absent: never expires.
+   */
+  expiresInMs?: number;
+  fallbackBitsPerSecond?: number;
+}
+
+export interface BudgetCounters {
+  packets: number;
+  bytes: number;
+  /** Packets the budget held back: its timeline was ahead of now (demand above the share). */
+  delayedPackets: number;
+  horizonDrops: number;
+}
+
+export interface AppliedBudget {
+  key: string;
+  direction: Direction;
+  /** The datapath's number for this budget timeline. */
+  slot: number;
+  scope: Scope;
+  bitsPerSecond: number;
+  counters: BudgetCounters;
 }
 
 export interface LimitCounters {
@@ -47,7 +89,9 @@ export interface AppliedLimit {
   direction: Direction;
   /** Node-unique number of this Pod's shaping state, shown as IDENTITY in `pacer list`. */
   identity: number;
-  bitsPerSecond: number;
+  bitsPerSecond: number | null;
+  externalBitsPerSecond: number | null;
+  budgets: string[];
   netnsPath: string;
   /** The interface carrying the program and qdisc for this direction. */
   interfaceName: string;
@@ -72,6 +116,14 @@ export interface Datapath {
   removeLimit(podKey: string, direction: Direction): Promise<void>;
   /** Everything enforced now, including state adopted from a previous agent run. */
   listLimits(): Promise<AppliedLimit[]>;
+  /** Make the kernel hold this budget share (a timeline Pods can be charged to). Idempotent. */
+  ensureBudget(share: BudgetShare): Promise<{ slot: number }>;
+  /** Remove a budget no Pod lists any more; removing an absent budget succeeds. */
+  removeBudget(key: string, direction: Direction): Promise<void>;
+  listBudgets(): Promise<AppliedBudget[]>;
+  /** The prefixes inside the cluster (CIDR text, IPv4 and IPv6), replacing the previous set. */
+  setInternalRanges(prefixes: readonly string[]): Promise<void>;
+  internalRanges(): Promise<string[]>;
   /** Release handles; what is enforced in the kernel stays enforced (pinned). */
   close(): Promise<void>;
 }

@@ -49,6 +49,7 @@ export function podInfoFromV1Pod(pod: V1Pod): PodInfo {
     name: pod.metadata?.name ?? "",
     nodeName: pod.spec?.nodeName,
     annotations: { ...(pod.metadata?.annotations ?? {}) },
+    labels: { ...(pod.metadata?.labels ?? {}) },
     podIPs: orderedPodIPs(pod.status?.podIP, (pod.status?.podIPs ?? []).map((entry) => entry.ip)),
     hostNetwork: pod.spec?.hostNetwork === true,
     resourceVersion: pod.metadata?.resourceVersion,

@@ -8,6 +8,8 @@ export interface PodInfo {
   name: string;
   nodeName: string | undefined;
   annotations: Record<string, string>;
+  /** metadata.labels (what BandwidthBudgets select by). */
+  labels: Record<string, string>;
   /** status.podIPs in order (status.podIP first); empty until the runtime assigned one. */
   podIPs: string[];
   hostNetwork: boolean;
@@ -35,5 +37,13 @@ export type PodEvent =
 export interface PodSource {
   /** Start delivering events to `onEvent`; resolves once the first "sync" was delivered. */
   start(onEvent: (event: PodEvent) => void): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** The same protocol for other objects the agent watches (BandwidthBudgets): a full list, then changes. */
+export type ObjectEvent<T> = { type: "sync"; objects: T[] } | { type: "upsert"; object: T } | { type: "delete"; object: T };
+
+export interface ObjectSource<T> {
+  start(onEvent: (event: ObjectEvent<T>) => void): Promise<void>;
   stop(): Promise<void>;
 }

@@ -13,7 +13,7 @@ import { defaultRouteDevicesFrom } from "./devices.js";
 import { startStatusServer } from "./server.js";
 
 const row: PodStatusRow = {
-  podKey: "lab/web/u1", namespace: "lab", name: "web", direction: "egress", requested: "10M", enforcedBitsPerSecond: 10_000_000,
+  podKey: "lab/web/u1", namespace: "lab", name: "web", direction: "egress", requested: "10M", externalRequested: null, enforcedBitsPerSecond: 10_000_000, enforcedExternalBitsPerSecond: null, budgets: [],
   identity: 724, state: "enforced", reason: null, since: "2026-01-01T00:00:00.000Z",
   counters: { packets: 5, bytes: 7000, delayedPackets: 2, horizonDrops: 0, ecnMarks: 0, bypassedPackets: 0 },
 };

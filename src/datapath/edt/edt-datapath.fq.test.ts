@@ -13,7 +13,7 @@ import { bpfTestPrerequisites, mountPrivateBpffs, openFdCount, type PrivateBpffs
 import { requirePrerequisites } from "../../testing/prerequisites.js";
 import { datapathConformance } from "../testing/conformance.js";
 import type { Datapath } from "../datapath.js";
-import { openEdtDatapath } from "./edt-datapath.js";
+import { openEdtDatapath } from "./open.js";
 import { fqQdiscMissing, podNamespaceHarness, PodNamespaces } from "./testing/pod-namespaces.js";
 
 // fq is the one prerequisite that skips even under CI=true: *.fq.test.ts run for real in the test kernel

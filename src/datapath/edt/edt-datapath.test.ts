@@ -12,7 +12,7 @@ import { EDT_MAPS, isBpffs, listTcFilters, rootQdisc, unmount } from "../../bpf/
 import { bpfTestPrerequisites, mountPrivateBpffs, openFdCount, type PrivateBpffs } from "../../bpf/testing/bpffs.js";
 import { requirePrerequisites } from "../../testing/prerequisites.js";
 import type { Datapath } from "../datapath.js";
-import { openEdtDatapath } from "./edt-datapath.js";
+import { openEdtDatapath } from "./open.js";
 import { fqQdiscMissing, PodNamespaces } from "./testing/pod-namespaces.js";
 
 const skip = requirePrerequisites(bpfTestPrerequisites());

@@ -1,148 +1,75 @@
 /**
- * The real Datapath (docs/design.md, "Where the datapath sits"): per limited Pod and direction, fq as the root qdisc and one
- * instance of the EDT program on tc egress — of the Pod's interface inside its namespace (egress) or of the
- * host-side veth (ingress) — sharing one pinned state map. Adopts pinned state and the state file on open,
- * never detaching or resetting anything at start, so a limited Pod never runs unlimited across a restart.
+ * The real Datapath (docs/design.md, "Where the datapath sits"): per limited Pod and direction, fq as the
+ * root qdisc and one instance of the EDT program on tc egress — of the Pod's interface inside its
+ * namespace (egress) or of the host-side veth (ingress) — sharing the pinned maps; budget timelines
+ * (budgets.ts) and the inside-the-cluster prefixes in the same maps. Adopts pinned state and the state file
+ * on open (open.ts), never detaching or resetting anything at start, so a limited Pod never runs unlimited
+ * across a restart.
  */
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync } from "node:fs";
 import {
-  BpfError,
   EDT_DIRECTION_EGRESS,
   EDT_DIRECTION_INGRESS,
-  EDT_FLOW_ISOLATION,
-  EDT_MAPS,
   EDT_MAX_IDENTITY,
   emptyPodConfig,
-  isBpffs,
   listLinks,
-  loadEdtInstance,
   setGsoMaxSize,
-  mountBpffs,
-  openEdtMaps,
-  pinnedMapPath,
   type EdtDirectionIndex,
   type EdtMaps,
   type FqOptions,
-  type PodConfig,
 } from "../../bpf/index.js";
 import {
   DatapathError,
+  type AppliedBudget,
   type AppliedLimit,
+  type BudgetShare,
   type Datapath,
   type Direction,
   type EnsureResult,
   type LimitSpec,
   type RepairedPiece,
 } from "../datapath.js";
-import {
-  attachProgram,
-  detachProgram,
-  fqOptionsOf,
-  installFq,
-  programAttached,
-  readRootQdisc,
-  replacementOf,
-  restoreQdisc,
-  step,
-} from "./kernel-ops.js";
+import { normalizePrefixes, validateSpec } from "../validate.js";
+import { EdtBudgets } from "./budgets.js";
 import { cappedGsoMaxSize } from "./gso-cap.js";
-import { flowIsolationCredits, fqLimitsFor } from "./pacing-parameters.js";
-import { allocateIdentity, LimitRecords, type LimitRecord } from "./limit-records.js";
+import {
+  attachProgram, detachProgram, fqOptionsOf, installFq, programAttached, readRootQdisc, replacementOf, restoreQdisc, step,
+} from "./kernel-ops.js";
+import { allocateIdentity, type LimitRecord, type LimitRecords } from "./limit-records.js";
+import { fqLimitsFor } from "./pacing-parameters.js";
+import { enforcesAnything, podConfigOf, ratesOf, sameConfig, type PodConfigSettings } from "./pod-config.js";
 
-export interface EdtDatapathOptions {
-  /** A bpffs directory for pacer's pins (mounted here when it is not a bpffs yet, as Cilium does). */
+export interface EdtDatapathSettings extends PodConfigSettings {
   bpffsDir: string;
-  /** Where the state file lives (replaced qdiscs, identities). */
-  stateDir: string;
-  /** Packets further than this in the future are dropped; default 2 s (Cilium's fq horizon). */
-  horizonNs?: bigint | number;
-  /** Ingress only: CE-mark ECT packets departing further than this in the future; default 10 ms. */
-  ingressEcnThresholdNs?: bigint | number;
   objectPath?: string;
-  /** fq's bucket count; its packet limits follow the rate (pacing-parameters.ts) and the horizon is ours. */
   fq?: Pick<FqOptions, "bucketsLog">;
-  /**
-   * Flow isolation inside each Pod's limit (docs/design.md, "Flow isolation"): a flow with nothing pending
-   * leaves at once. Default true; false keeps the single departure timeline of earlier pacer versions.
-   */
-  flowIsolation?: boolean;
-  /**
-   * Egress: cap the Pod interface's gso_max_size to ~1 ms of the limit while limited (gso-cap.ts), restored on
-   * removal. Takes effect for connections opened after the limit. Default true.
-   */
-  capEgressGso?: boolean;
+  capEgressGso: boolean;
 }
 
-const DEFAULT_HORIZON_NS = 2_000_000_000n;
-const DEFAULT_INGRESS_ECN_THRESHOLD_NS = 10_000_000n;
 const directionIndex = (direction: Direction): EdtDirectionIndex =>
   direction === "egress" ? EDT_DIRECTION_EGRESS : EDT_DIRECTION_INGRESS;
 
-function validate(spec: LimitSpec): void {
-  const { bitsPerSecond, attachment, direction } = spec;
-  if (!Number.isSafeInteger(bitsPerSecond) || bitsPerSecond < 1e3 || bitsPerSecond > 1e15) {
-    throw new DatapathError("INVALID_ARGUMENT", `limit ${bitsPerSecond} bit/s: must be an integer in 1k..1P`);
-  }
-  if (direction !== "egress" && direction !== "ingress") {
-    throw new DatapathError("INVALID_ARGUMENT", `direction ${String(direction)}: must be egress or ingress`);
-  }
-  if (!attachment.podKey) throw new DatapathError("INVALID_ARGUMENT", "podKey is empty");
-}
+/** The rates a spec asks for, the smallest first (what the GSO cap follows), the largest last (fq's limits). */
+const ratesIn = (spec: LimitSpec, budgetRates: number[]): number[] =>
+  [spec.bitsPerSecond, spec.externalBitsPerSecond ?? null, ...budgetRates].filter((rate): rate is number => rate !== null).sort((a, b) => a - b);
 
-function ensureBpffs(bpffsDir: string): void {
-  mkdirSync(bpffsDir, { recursive: true, mode: 0o700 });
-  if (isBpffs(bpffsDir)) return;
-  step(`mount bpffs at ${bpffsDir} (or mount it yourself: mount -t bpf bpf ${bpffsDir})`, () =>
-    mountBpffs(bpffsDir),
-  );
-}
-
-export async function openEdtDatapath(options: EdtDatapathOptions): Promise<Datapath> {
-  ensureBpffs(options.bpffsDir);
-  const records = new LimitRecords(options.stateDir);
-  const missing = Object.values(EDT_MAPS).some((name) => !existsSync(pinnedMapPath(options.bpffsDir, name)));
-  if (missing) {
-    // Identity 0 belongs to no Pod: loading it only creates and pins the shared maps (reusing any pinned).
-    const creator = step("create the EDT maps", () =>
-      loadEdtInstance({
-        pinRoot: options.bpffsDir,
-        identity: 0,
-        direction: EDT_DIRECTION_EGRESS,
-        ...(options.objectPath ? { objectPath: options.objectPath } : {}),
-      }),
-    );
-    creator.object.close();
-  }
-  const maps = step(`open the pinned maps under ${options.bpffsDir}`, () => {
-    try {
-      return openEdtMaps(options.bpffsDir);
-    } catch (error) {
-      throw error instanceof BpfError && error.code === "INVALID_ARGUMENT" ? new BpfError("KERNEL_REFUSED", error.message) : error;
-    }
-  });
-  const datapath = new EdtDatapath(options, records, maps);
-  datapath.adoptSettings();
-  return datapath;
-}
-
-class EdtDatapath implements Datapath {
+export class EdtDatapath implements Datapath {
   readonly kind = "edt";
-  private readonly horizonNs: bigint;
-  private readonly ingressEcnThresholdNs: bigint;
+  private readonly budgets: EdtBudgets;
 
   constructor(
-    private readonly options: EdtDatapathOptions,
+    private readonly settings: EdtDatapathSettings,
     private readonly records: LimitRecords,
     private maps: EdtMaps | undefined,
   ) {
-    this.horizonNs = BigInt(options.horizonNs ?? DEFAULT_HORIZON_NS);
-    this.ingressEcnThresholdNs = BigInt(options.ingressEcnThresholdNs ?? DEFAULT_INGRESS_ECN_THRESHOLD_NS);
+    this.budgets = new EdtBudgets(records, settings.horizonNs);
   }
 
   async ensureLimit(spec: LimitSpec): Promise<EnsureResult> {
-    validate(spec);
+    validateSpec(spec);
     const { attachment, direction } = spec;
     const maps = this.liveMaps();
+    const slots = this.budgets.slotsOf(spec.budgets ?? [], direction);
     const netnsPath = direction === "egress" ? attachment.netnsPath : null;
     const interfaceName = direction === "egress" ? attachment.podInterface : attachment.hostInterface;
     if (!interfaceName) {
@@ -155,12 +82,11 @@ class EdtDatapath implements Datapath {
     const moved = known && (known.netnsPath !== netnsPath || known.interfaceName !== interfaceName);
     if (moved) await this.removeLimit(attachment.podKey, direction); // same Pod key, new sandbox
     const previous = moved ? undefined : known;
-    // One read serves both: whether fq is already there, and (for a new limit) what fq will replace.
+    const rates = ratesIn(spec, this.budgets.list(maps).filter((budget) => slots.includes(budget.slot)).map((budget) => budget.bitsPerSecond));
+    // One read serves both: whether fq is already there (sized for these rates), and what fq will replace.
     const root = readRootQdisc(netnsPath, interfaceName); // also: NOT_FOUND for a missing netns/interface
-    const fq = this.fqOptions(spec.bitsPerSecond);
-    // fq installed and sized for this rate: its packet limits follow the rate (an edit may change them).
+    const fq = this.fqOptions(rates.at(-1) ?? 0);
     const fqPresent = root?.kind === "fq" && sameFqLimits(fqOptionsOf(root), fq);
-    const fqWasRoot = root?.kind === "fq";
     const record: LimitRecord = previous ?? {
       podKey: attachment.podKey,
       direction,
@@ -174,50 +100,25 @@ class EdtDatapath implements Datapath {
     };
     // Written before touching the kernel: a crash from here on still knows what to restore.
     if (!previous) this.records.put(record);
-
     try {
-      return this.apply(maps, spec, record, previous, fqPresent, fqWasRoot, fq);
+      const repaired: RepairedPiece[] = [];
+      const config = podConfigOf(direction, { bitsPerSecond: spec.bitsPerSecond, externalBitsPerSecond: spec.externalBitsPerSecond ?? null, budgetSlots: slots }, this.settings);
+      step(`set the limits of identity ${record.identity}`, () => maps.writePod(record.identity, directionIndex(direction), config, previous === undefined));
+      if (!fqPresent) {
+        installFq(netnsPath, interfaceName, fq);
+        if (previous && root?.kind !== "fq") repaired.push("qdisc");
+      }
+      if (direction === "egress" && this.settings.capEgressGso && rates[0] !== undefined) this.capGso(record, rates[0]);
+      if (!previous || !programAttached(record)) {
+        this.attach(record);
+        if (previous) repaired.push("program");
+      }
+      return { identity: record.identity, repaired };
     } catch (error) {
       // A new limit that failed half-way is taken out again: nothing half-installed stays behind.
       if (!previous) await this.removeLimit(attachment.podKey, direction).catch(() => undefined);
       throw error;
     }
-  }
-
-  private apply(
-    maps: EdtMaps,
-    spec: LimitSpec,
-    record: LimitRecord,
-    previous: LimitRecord | undefined,
-    fqPresent: boolean,
-    fqWasRoot: boolean,
-    fq: FqOptions,
-  ): EnsureResult {
-    const { netnsPath, interfaceName, direction } = record;
-    const repaired: RepairedPiece[] = [];
-    step(`set the rate of identity ${record.identity}`, () =>
-      maps.writePod(record.identity, directionIndex(direction), this.podConfig(record, spec.bitsPerSecond), previous === undefined),
-    );
-    if (!fqPresent) {
-      installFq(netnsPath, interfaceName, fq);
-      if (previous && !fqWasRoot) repaired.push("qdisc");
-    }
-    if (direction === "egress" && this.options.capEgressGso !== false) this.capGso(record, spec.bitsPerSecond);
-    if (!previous || !programAttached(record)) {
-      const attached = attachProgram(record, {
-        pinRoot: this.options.bpffsDir,
-        direction: directionIndex(direction),
-        ...(this.options.objectPath ? { objectPath: this.options.objectPath } : {}),
-      });
-      if (previous) repaired.push("program");
-      const latest = this.records.find(record.podKey, record.direction) ?? record;
-      this.records.put({
-        ...latest,
-        programId: attached.programId,
-        createdClsact: record.createdClsact || attached.createdClsact,
-      });
-    }
-    return { identity: record.identity, repaired };
   }
 
   async removeLimit(podKey: string, direction: Direction): Promise<void> {
@@ -229,9 +130,7 @@ class EdtDatapath implements Datapath {
       restoreQdisc(record);
       if (record.originalGsoMaxSize !== undefined) {
         const original = record.originalGsoMaxSize;
-        step(`restore gso_max_size of ${record.interfaceName}`, () =>
-          setGsoMaxSize(record.netnsPath, record.interfaceName, original),
-        );
+        step(`restore gso_max_size of ${record.interfaceName}`, () => setGsoMaxSize(record.netnsPath, record.interfaceName, original));
       }
     } catch (error) {
       // The Pod's namespace or veth is gone: so is everything pacer put there.
@@ -246,12 +145,15 @@ class EdtDatapath implements Datapath {
     const limits: AppliedLimit[] = [];
     for (const record of this.records.all()) {
       const { config, counters } = step(`read identity ${record.identity}`, () => maps.readPod(record.identity, directionIndex(record.direction)));
-      if (config.bitsPerSecond === 0n) continue;
+      if (!enforcesAnything(config)) continue;
+      const rates = ratesOf(config);
       limits.push({
         podKey: record.podKey,
         direction: record.direction,
         identity: record.identity,
-        bitsPerSecond: Number(config.bitsPerSecond),
+        bitsPerSecond: rates.bitsPerSecond,
+        externalBitsPerSecond: rates.externalBitsPerSecond,
+        budgets: this.budgets.keysOf(rates.budgetSlots, record.direction),
         netnsPath: record.podNetnsPath,
         interfaceName: record.interfaceName,
         counters: {
@@ -267,60 +169,74 @@ class EdtDatapath implements Datapath {
     return limits;
   }
 
+  async ensureBudget(share: BudgetShare): Promise<{ slot: number }> {
+    return this.budgets.ensure(this.liveMaps(), share);
+  }
+
+  async removeBudget(key: string, direction: Direction): Promise<void> {
+    const maps = this.liveMaps();
+    const slot = this.records.findBudget(key, direction)?.slot;
+    const inUse = slot !== undefined && this.records.all().some((record) => record.direction === direction && maps.readPod(record.identity, directionIndex(direction)).config.budgets.includes(slot));
+    this.budgets.remove(maps, key, direction, inUse);
+  }
+
+  async listBudgets(): Promise<AppliedBudget[]> {
+    return this.budgets.list(this.liveMaps());
+  }
+
+  async setInternalRanges(prefixes: readonly string[]): Promise<void> {
+    const normalized = normalizePrefixes(prefixes);
+    step("set the inside-the-cluster ranges", () => this.liveMaps().setInternalRanges(normalized));
+  }
+
+  async internalRanges(): Promise<string[]> {
+    return this.liveMaps().internalRanges();
+  }
+
   async close(): Promise<void> {
     this.maps?.close();
     this.maps = undefined;
   }
 
   /**
-   * Limits a previous run enforced keep their rates, but take this run's settings (flow isolation, horizon,
-   * ECN threshold, credits): a restart with other settings changes every Pod at once, not at its next edit.
+   * Limits a previous run enforced keep their rates and budgets, but take this run's settings (flow
+   * isolation, horizon, ECN threshold): a restart with other settings changes every Pod at once.
    */
   adoptSettings(): void {
     const maps = this.liveMaps();
     for (const record of this.records.all()) {
       const index = directionIndex(record.direction);
       const { config } = step(`read identity ${record.identity}`, () => maps.readPod(record.identity, index));
-      if (config.bitsPerSecond === 0n) continue;
-      const wanted = this.podConfig(record, Number(config.bitsPerSecond));
-      const same = (Object.keys(wanted) as Array<keyof PodConfig>).every((key) => String(wanted[key]) === String(config[key]));
-      if (!same) step(`update the settings of identity ${record.identity}`, () => maps.writePod(record.identity, index, wanted, false));
+      if (!enforcesAnything(config)) continue;
+      const wanted = podConfigOf(record.direction, ratesOf(config), this.settings);
+      if (!sameConfig(wanted, config)) step(`update the settings of identity ${record.identity}`, () => maps.writePod(record.identity, index, wanted, false));
     }
   }
 
-  /** What the program reads for this limit; the timeline and counters are the program's (kept on an edit). */
-  private podConfig(record: LimitRecord, bitsPerSecond: number): PodConfig {
-    const isolation = this.options.flowIsolation !== false;
-    const credits = flowIsolationCredits(bitsPerSecond);
-    return {
-      ...emptyPodConfig(),
-      bitsPerSecond: BigInt(bitsPerSecond),
-      horizonNs: this.horizonNs,
-      ecnThresholdNs: record.direction === "ingress" ? this.ingressEcnThresholdNs : 0n,
-      flowCreditNs: credits.flowCreditNs,
-      bypassCreditNs: credits.bypassCreditNs,
-      flags: isolation ? EDT_FLOW_ISOLATION : 0,
-    };
+  private attach(record: LimitRecord): void {
+    const attached = attachProgram(record, {
+      pinRoot: this.settings.bpffsDir,
+      direction: directionIndex(record.direction),
+      ...(this.settings.objectPath ? { objectPath: this.settings.objectPath } : {}),
+    });
+    const latest = this.records.find(record.podKey, record.direction) ?? record;
+    this.records.put({ ...latest, programId: attached.programId, createdClsact: record.createdClsact || attached.createdClsact });
   }
 
   private fqOptions(bitsPerSecond: number): FqOptions {
-    return { ...this.options.fq, ...fqLimitsFor(bitsPerSecond, this.horizonNs), horizonNs: this.horizonNs, horizonDrop: true };
+    return { ...this.settings.fq, ...fqLimitsFor(bitsPerSecond, this.settings.horizonNs), horizonNs: this.settings.horizonNs, horizonDrop: true };
   }
 
   /** Caps gso_max_size for the rate, remembering the original once (in the state file, before the change). */
   private capGso(record: LimitRecord, bitsPerSecond: number): void {
     const current = this.records.find(record.podKey, record.direction) ?? record;
-    const link = step(`read ${record.interfaceName}`, () =>
-      listLinks(record.netnsPath).find((candidate) => candidate.name === record.interfaceName),
-    );
+    const link = step(`read ${record.interfaceName}`, () => listLinks(record.netnsPath).find((candidate) => candidate.name === record.interfaceName));
     if (!link || link.gsoMaxSize === 0) return;
     const original = current.originalGsoMaxSize ?? link.gsoMaxSize;
     const wanted = cappedGsoMaxSize(bitsPerSecond, link.mtu, original);
     if (current.originalGsoMaxSize === undefined) this.records.put({ ...current, originalGsoMaxSize: original });
     if (link.gsoMaxSize !== wanted) {
-      step(`cap gso_max_size of ${record.interfaceName}`, () =>
-        setGsoMaxSize(record.netnsPath, record.interfaceName, wanted),
-      );
+      step(`cap gso_max_size of ${record.interfaceName}`, () => setGsoMaxSize(record.netnsPath, record.interfaceName, wanted));
     }
   }
 

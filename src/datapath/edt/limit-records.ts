@@ -1,7 +1,8 @@
 /**
  * What the EDT datapath installed, remembered in a state file under stateDir so that removal restores the
- * replaced qdisc (and gso setting) even after an agent restart, and identities stay stable across restarts.
- * The file is rewritten atomically (write + rename). Identity allocation is pure and lives here too.
+ * replaced qdisc (and gso setting) even after an agent restart, identities stay stable across restarts, and
+ * budget slots keep their keys. The file is rewritten atomically (write + rename). Identity and slot
+ * allocation are pure and live here too.
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -33,34 +34,64 @@ export interface LimitRecord {
   originalGsoMaxSize?: number;
 }
 
+/** A budget timeline of this node: its key and direction (the Pods' view) and its slot (the maps'). */
+export interface BudgetRecord {
+  key: string;
+  direction: Direction;
+  slot: number;
+}
+
 interface StateFile {
   version: 1;
   limits: LimitRecord[];
+  /** Absent in files written before budgets existed. */
+  budgets?: BudgetRecord[];
 }
 
 export class LimitRecords {
   private readonly path: string;
   private records: LimitRecord[];
+  private budgetRecords: BudgetRecord[];
 
   constructor(stateDir: string) {
     mkdirSync(stateDir, { recursive: true, mode: 0o700 });
     this.path = join(stateDir, "edt-limits.json");
-    this.records = LimitRecords.read(this.path);
+    const state = LimitRecords.read(this.path);
+    this.records = state.limits;
+    this.budgetRecords = state.budgets ?? [];
   }
 
-  private static read(path: string): LimitRecord[] {
+  private static read(path: string): StateFile {
     let text: string;
     try {
       text = readFileSync(path, "utf8");
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return { version: 1, limits: [] };
       throw error;
     }
     const parsed = JSON.parse(text) as StateFile;
     if (parsed.version !== 1 || !Array.isArray(parsed.limits)) {
       throw new Error(`read ${path}: unknown state file version ${String(parsed.version)} (move it away to start fresh)`);
     }
-    return parsed.limits;
+    return parsed;
+  }
+
+  budgets(): readonly BudgetRecord[] {
+    return this.budgetRecords;
+  }
+
+  findBudget(key: string, direction: Direction): BudgetRecord | undefined {
+    return this.budgetRecords.find((record) => record.key === key && record.direction === direction);
+  }
+
+  putBudget(record: BudgetRecord): void {
+    this.budgetRecords = [...this.budgetRecords.filter((other) => !(other.key === record.key && other.direction === record.direction)), record];
+    this.write();
+  }
+
+  removeBudget(key: string, direction: Direction): void {
+    this.budgetRecords = this.budgetRecords.filter((record) => !(record.key === key && record.direction === direction));
+    this.write();
   }
 
   all(): readonly LimitRecord[] {
@@ -87,10 +118,17 @@ export class LimitRecords {
 
   private write(): void {
     const temporary = `${this.path}.tmp`;
-    const content: StateFile = { version: 1, limits: this.records };
+    const content: StateFile = { version: 1, limits: this.records, budgets: this.budgetRecords };
     writeFileSync(temporary, `${JSON.stringify(content, null, 2)}\n`, { mode: 0o600 });
     renameSync(temporary, this.path);
   }
+}
+
+/** The smallest budget slot in 1..max that no budget timeline uses. */
+export function allocateSlot(records: readonly BudgetRecord[], maxSlot: number): number {
+  const used = new Set(records.map((record) => record.slot));
+  for (let slot = 1; slot <= maxSlot; slot++) if (!used.has(slot)) return slot;
+  throw new RangeError(`no free budget slot: ${maxSlot} budget timelines are already on this node`);
 }
 
 /** The Pod's identity: the one its other direction already has, else the smallest unused in 1..max. */

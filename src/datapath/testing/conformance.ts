@@ -136,6 +136,57 @@ export function datapathConformance(
       assert.deepEqual(listed, [], "a rejected limit installs nothing");
     });
 
+    it("outside-cluster limits stand alone or beside the limit on all traffic, and are listed", async () => {
+      const attachment = await harness.newAttachment("external");
+      const direction = directions[0] ?? "egress";
+      await datapath.ensureLimit({ attachment, direction, bitsPerSecond: null, externalBitsPerSecond: 10_000_000 });
+      let listed = (await datapath.listLimits()).find((limit) => limit.podKey === attachment.podKey);
+      assert.deepEqual([listed?.bitsPerSecond, listed?.externalBitsPerSecond], [null, 10_000_000]);
+      await datapath.ensureLimit({ attachment, direction, bitsPerSecond: 100_000_000, externalBitsPerSecond: 10_000_000 });
+      listed = (await datapath.listLimits()).find((limit) => limit.podKey === attachment.podKey);
+      assert.deepEqual([listed?.bitsPerSecond, listed?.externalBitsPerSecond], [100_000_000, 10_000_000]);
+      await assert.rejects(
+        datapath.ensureLimit({ attachment, direction, bitsPerSecond: null }),
+        (error: unknown) => (error as { code?: string }).code === "INVALID_ARGUMENT",
+        "nothing to enforce: remove the limit instead",
+      );
+      await datapath.removeLimit(attachment.podKey, direction);
+    });
+
+    it("budgets: a timeline Pods are charged to, listed by key, kept while a Pod uses it, then removed", async () => {
+      const direction = directions[0] ?? "egress";
+      const key = "default/crawler/uid-b1";
+      const { slot } = await datapath.ensureBudget({ key, direction, scope: "outside-cluster", bitsPerSecond: 10_000_000 });
+      assert.ok(slot > 0);
+      assert.deepEqual((await datapath.ensureBudget({ key, direction, scope: "outside-cluster", bitsPerSecond: 20_000_000 })).slot, slot, "an edit keeps the slot");
+      const a = await harness.newAttachment("budget-a");
+      await datapath.ensureLimit({ attachment: a, direction, bitsPerSecond: null, budgets: [key] });
+      const listed = (await datapath.listLimits()).find((limit) => limit.podKey === a.podKey);
+      assert.deepEqual(listed?.budgets, [key]);
+      const budgets = (await datapath.listBudgets()).filter((budget) => budget.key === key);
+      assert.deepEqual(budgets.map((budget) => [budget.direction, budget.scope, budget.bitsPerSecond, budget.slot]), [[direction, "outside-cluster", 20_000_000, slot]]);
+      await assert.rejects(datapath.removeBudget(key, direction), (error: unknown) => (error as { code?: string }).code === "INVALID_ARGUMENT", "in use by a Pod");
+      await assert.rejects(
+        datapath.ensureLimit({ attachment: a, direction, bitsPerSecond: null, budgets: ["default/unknown/u"] }),
+        (error: unknown) => (error as { code?: string }).code === "INVALID_ARGUMENT",
+        "a budget never ensured",
+      );
+      await datapath.removeLimit(a.podKey, direction);
+      await datapath.removeBudget(key, direction);
+      await datapath.removeBudget(key, direction);
+      assert.deepEqual((await datapath.listBudgets()).filter((budget) => budget.key === key), []);
+    });
+
+    it("inside-the-cluster ranges: IPv4 and IPv6, normalized, replaced as a whole; a bad prefix is INVALID_ARGUMENT", async () => {
+      await datapath.setInternalRanges(["10.42.1.5/16", "fd00:10:244::/56", "192.168.0.0/16"]);
+      assert.deepEqual(await datapath.internalRanges(), ["10.42.0.0/16", "192.168.0.0/16", "fd00:10:244::/56"]);
+      await datapath.setInternalRanges(["10.43.0.0/16"]);
+      assert.deepEqual(await datapath.internalRanges(), ["10.43.0.0/16"]);
+      await assert.rejects(datapath.setInternalRanges(["10.0.0.0/33"]), (error: unknown) => (error as { code?: string }).code === "INVALID_ARGUMENT");
+      assert.deepEqual(await datapath.internalRanges(), ["10.43.0.0/16"], "a rejected set changes nothing");
+      await datapath.setInternalRanges([]);
+    });
+
     it("a missing network namespace is NOT_FOUND", async () => {
       const attachment: PodAttachment = {
         podKey: "default/ghost/0000",

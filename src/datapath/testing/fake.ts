@@ -5,13 +5,16 @@
  */
 import {
   DatapathError,
+  type AppliedBudget,
   type AppliedLimit,
+  type BudgetShare,
   type Datapath,
   type Direction,
   type EnsureResult,
   type LimitSpec,
   type RepairedPiece,
 } from "../datapath.js";
+import { normalizePrefixes, validateBudgetShare, validateSpec } from "../validate.js";
 
 interface FakeEntry {
   spec: LimitSpec;
@@ -23,6 +26,8 @@ interface FakeEntry {
 /** Stands in for what the kernel would keep across agent restarts (pinned maps, qdiscs, filters). */
 export class FakeKernel {
   readonly entries = new Map<string, FakeEntry>();
+  readonly budgets = new Map<string, { share: BudgetShare; slot: number }>();
+  internalRanges: string[] = [];
   /** Namespaces that exist; undefined means every path exists. */
   existingNetns: Set<string> | undefined;
   /** Count of kernel operations, for tests that assert idempotence costs nothing. */
@@ -37,7 +42,10 @@ export class FakeKernel {
   }
 }
 
-const entryKey = (podKey: string, direction: Direction): string => `${podKey}\u0000${direction}`;
+const entryKey = (key: string, direction: Direction): string => `${key}\u0000${direction}`;
+const sameLimits = (a: LimitSpec, b: LimitSpec): boolean =>
+  a.bitsPerSecond === b.bitsPerSecond && (a.externalBitsPerSecond ?? null) === (b.externalBitsPerSecond ?? null) &&
+  JSON.stringify(a.budgets ?? []) === JSON.stringify(b.budgets ?? []);
 
 export class FakeDatapath implements Datapath {
   readonly kind = "fake";
@@ -52,6 +60,11 @@ export class FakeDatapath implements Datapath {
     if (existingNetns && !existingNetns.has(spec.attachment.netnsPath)) {
       throw new DatapathError("NOT_FOUND", `open network namespace ${spec.attachment.netnsPath}: no such file`);
     }
+    for (const budget of spec.budgets ?? []) {
+      if (!this.kernel.budgets.has(entryKey(budget, spec.direction))) {
+        throw new DatapathError("INVALID_ARGUMENT", `budget ${budget} ${spec.direction} is not in the datapath: ensureBudget it first`);
+      }
+    }
     const key = entryKey(spec.attachment.podKey, spec.direction);
     const existing = this.kernel.entries.get(key);
     if (!existing) {
@@ -63,7 +76,7 @@ export class FakeDatapath implements Datapath {
     const repaired: RepairedPiece[] = [];
     if (!existing.qdiscInstalled) repaired.push("qdisc");
     if (!existing.programAttached) repaired.push("program");
-    if (repaired.length > 0 || existing.spec.bitsPerSecond !== spec.bitsPerSecond) this.kernel.writes++;
+    if (repaired.length > 0 || !sameLimits(existing.spec, spec)) this.kernel.writes++;
     existing.qdiscInstalled = true;
     existing.programAttached = true;
     existing.spec = spec;
@@ -82,11 +95,52 @@ export class FakeDatapath implements Datapath {
       direction: spec.direction,
       identity,
       bitsPerSecond: spec.bitsPerSecond,
+      externalBitsPerSecond: spec.externalBitsPerSecond ?? null,
+      budgets: [...(spec.budgets ?? [])],
       netnsPath: spec.attachment.netnsPath,
       interfaceName:
         spec.direction === "egress" ? spec.attachment.podInterface : (spec.attachment.hostInterface ?? ""),
       counters: { packets: 0, bytes: 0, delayedPackets: 0, horizonDrops: 0, ecnMarks: 0, bypassedPackets: 0 },
     }));
+  }
+
+  async ensureBudget(share: BudgetShare): Promise<{ slot: number }> {
+    this.assertOpen();
+    validateBudgetShare(share);
+    const key = entryKey(share.key, share.direction);
+    const existing = this.kernel.budgets.get(key);
+    if (existing && JSON.stringify(existing.share) === JSON.stringify(share)) return { slot: existing.slot };
+    this.kernel.writes++;
+    const used = new Set([...this.kernel.budgets.values()].map((budget) => budget.slot));
+    let slot = existing?.slot ?? 1;
+    while (!existing && used.has(slot)) slot++;
+    this.kernel.budgets.set(key, { share, slot });
+    return { slot };
+  }
+
+  async removeBudget(key: string, direction: Direction): Promise<void> {
+    this.assertOpen();
+    const inUse = [...this.kernel.entries.values()].some((entry) => entry.spec.direction === direction && (entry.spec.budgets ?? []).includes(key));
+    if (inUse) throw new DatapathError("INVALID_ARGUMENT", `budget ${key} ${direction} is still listed by a Pod: remove it from the Pod first`);
+    if (this.kernel.budgets.delete(entryKey(key, direction))) this.kernel.writes++;
+  }
+
+  async listBudgets(): Promise<AppliedBudget[]> {
+    this.assertOpen();
+    return [...this.kernel.budgets.values()].map(({ share, slot }) => ({
+      key: share.key, direction: share.direction, slot, scope: share.scope, bitsPerSecond: share.bitsPerSecond,
+      counters: { packets: 0, bytes: 0, delayedPackets: 0, horizonDrops: 0 },
+    }));
+  }
+
+  async setInternalRanges(prefixes: readonly string[]): Promise<void> {
+    this.assertOpen();
+    this.kernel.internalRanges = normalizePrefixes(prefixes);
+  }
+
+  async internalRanges(): Promise<string[]> {
+    this.assertOpen();
+    return [...this.kernel.internalRanges];
   }
 
   async close(): Promise<void> {
@@ -102,25 +156,5 @@ export class FakeDatapath implements Datapath {
 
   private assertOpen(): void {
     if (this.closed) throw new Error("fake datapath: used after close()");
-  }
-}
-
-/** The argument checks both datapaths make, so both reject the same inputs. */
-export function validateSpec(spec: LimitSpec): void {
-  const { bitsPerSecond, direction, attachment } = spec;
-  if (!Number.isSafeInteger(bitsPerSecond) || bitsPerSecond < 1_000 || bitsPerSecond > 1e15) {
-    throw new DatapathError(
-      "INVALID_ARGUMENT",
-      `limit ${bitsPerSecond} bit/s is outside 1k..1P: pass an integer number of bits per second`,
-    );
-  }
-  if (direction !== "egress" && direction !== "ingress") {
-    throw new DatapathError("INVALID_ARGUMENT", `direction ${String(direction)} is not egress or ingress`);
-  }
-  if (direction === "ingress" && !attachment.hostInterface) {
-    throw new DatapathError(
-      "INVALID_ARGUMENT",
-      `ingress limit for ${attachment.podKey} needs the Pod's host-side interface, which was not found`,
-    );
   }
 }
