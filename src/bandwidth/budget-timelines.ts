@@ -6,6 +6,7 @@
  */
 import type { Budget } from "../budgets/budget.js";
 import type { AppliedBudget, BudgetShare, Datapath, Direction } from "../datapath/datapath.js";
+import type { RowRequest } from "./decide.js";
 import { formatBitsPerSecond } from "./quantity.js";
 
 /** This node's share of a budget for one direction. */
@@ -41,7 +42,24 @@ interface Needed {
   members: string[];
 }
 
-const timelineKey = (key: string, direction: Direction): string => `${key}\u0000${direction}`;
+export const timelineKey = (key: string, direction: Direction): string => `${key}\u0000${direction}`;
+
+/** The budget timelines the rows of these Pods ask for, with their members (Pod keys); pure. */
+export function neededTimelines(requests: ReadonlyMap<string, readonly RowRequest[]>, budgets: readonly Budget[]): Needed[] {
+  const needed = new Map<string, Needed>();
+  for (const [podKey, podRequests] of requests) {
+    for (const request of podRequests) {
+      for (const key of request.budgets) {
+        const budget = budgets.find((candidate) => candidate.key === key);
+        if (!budget) continue;
+        const entry = needed.get(timelineKey(key, request.direction)) ?? { budget, direction: request.direction, members: [] };
+        entry.members.push(podKey);
+        needed.set(timelineKey(key, request.direction), entry);
+      }
+    }
+  }
+  return [...needed.values()];
+}
 
 export class BudgetTimelines {
   /** What this reconciler last wrote or listed: timeline key → share. */

@@ -3,8 +3,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { AppliedLimit } from "../datapath/datapath.js";
 import { requestedLimitOf } from "./annotations.js";
-import { decideRow, viewAfterEnsure, type RowDecision, type RowFacts, type RowRequest } from "./decide.js";
-import { describeTarget } from "./reconciler.js";
+import { decideRow, describeTarget, viewAfterEnsure, type RowDecision, type RowFacts, type RowRequest } from "./decide.js";
 
 const EGRESS = "kubernetes.io/egress-bandwidth";
 const EXTERNAL_EGRESS = "pacer.dev/external-egress-bandwidth";

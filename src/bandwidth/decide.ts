@@ -11,6 +11,7 @@
  */
 import type { AppliedLimit, Direction } from "../datapath/datapath.js";
 import { invalidBandwidthMessage, LIMIT_KINDS, type LimitKind, type RequestedLimit } from "./annotations.js";
+import { formatBitsPerSecond } from "./quantity.js";
 import type { RowState } from "./status-row.js";
 
 /** What one direction of a Pod asks for. */
@@ -161,4 +162,13 @@ export function viewAfterEnsure(
     case "failed":
       return { state: attempt.notFound ? "pending" : "error", reason: `apply ${describeTarget(decision.target)}: ${attempt.message}` };
   }
+}
+
+/** "limit 10M, outside-cluster limit 5M, budget ns/name" — what a row enforces, for logs and reasons. */
+export function describeTarget(target: RowTarget): string {
+  const parts: string[] = [];
+  if (target.bitsPerSecond !== null) parts.push(`limit ${formatBitsPerSecond(target.bitsPerSecond)}`);
+  if (target.externalBitsPerSecond !== null) parts.push(`outside-cluster limit ${formatBitsPerSecond(target.externalBitsPerSecond)}`);
+  if (target.budgets.length > 0) parts.push(`budget${target.budgets.length > 1 ? "s" : ""} ${target.budgets.map((key) => key.split("/").slice(0, 2).join("/")).join(", ")}`);
+  return parts.join(", ");
 }

@@ -12,22 +12,22 @@
  * there is no window where a limited Pod runs unlimited); an invalid annotation keeps the last good limit;
  * a disabled manager removes every limit. Passes are serialized by the caller (loop.ts).
  *
- * Cost: a pass triggered by Pod events touches only the Pods that changed since the last pass (plus rows
- * whose retry is due, and every Pod when the budgets changed), comparing against what this reconciler last
- * read from or wrote to the datapath. A full pass — datapath.listLimits() against every Pod — runs after
- * each Pod sync, when the manager is enabled or disabled, after a failed list, and on every verifyAll pass
- * (the periodic resync, which also catches drift made behind the agent's back).
+ * Cost: a pass triggered by Pod events touches only the Pods that changed (and rows whose retry is due); a
+ * full pass — datapath.listLimits() against every Pod — runs after each Pod sync, a budget change, the
+ * manager going on or off, a failed list, and every verifyAll pass (the periodic resync, which also
+ * catches drift made behind the agent's back).
  */
-import { DatapathError, type AppliedLimit, type Datapath, type Direction, type PodAttachment } from "../datapath/datapath.js";
+import type { AppliedLimit, Datapath, Direction } from "../datapath/datapath.js";
 import type { Budget } from "../budgets/budget.js";
 import type { EventSink } from "../kube/events.js";
 import { podKeyOf, type PodEvent, type PodInfo } from "../kube/pod.js";
 import type { NetnsResolver } from "../netns/resolver.js";
 import { DIRECTIONS, LIMIT_KINDS, type LimitKind } from "./annotations.js";
-import { nextBackoff, type BackoffState } from "./backoff.js";
-import { BudgetTimelines, type ShareOf } from "./budget-timelines.js";
-import { decideRow, viewAfterEnsure, type EnsureAttempt, type InvalidReport, type LastGood, type RowRequest, type RowTarget, type RowView } from "./decide.js";
-import { formatBitsPerSecond } from "./quantity.js";
+import type { BackoffState } from "./backoff.js";
+import { BudgetTimelines, neededTimelines, timelineKey, type ShareOf } from "./budget-timelines.js";
+import { InternalRanges } from "./internal-ranges.js";
+import { decideRow, describeTarget, viewAfterEnsure, type InvalidReport, type LastGood, type RowRequest, type RowView } from "./decide.js";
+import { RowActions } from "./row-actions.js";
 import { podKeyOfRow, rowKeyOf, sortRows, statusRow } from "./row-book.js";
 import { rowRequestsOf } from "./row-requests.js";
 import type { PodStatusRow } from "./status-row.js";
@@ -64,7 +64,7 @@ export interface PassOptions {
 }
 
 /** Everything the reconciler remembers about one row. */
-interface RowRecord {
+export interface RowRecord {
   /** What the datapath enforces, as last listed or written by this reconciler. */
   known: AppliedLimit | null;
   /** The last valid limits this row enforced (kept while an annotation is invalid). */
@@ -85,8 +85,6 @@ export class Reconciler {
   private budgets: Budget[] = [];
   private synced = false;
   private readonly records = new Map<string, RowRecord>();
-  /** Per Pod: its network namespace and interfaces, found by Pod IP (re-resolved when the IP changes). */
-  private readonly attachments = new Map<string, { ip: string; attachment: PodAttachment }>();
   private readonly timelines: BudgetTimelines;
   private readonly now: () => number;
   /** Pods changed since the last pass (upsert or delete). */
@@ -95,10 +93,14 @@ export class Reconciler {
   private fullPassDue = true;
   /** The manager's disabled reason the last pass acted on: a change calls for a full pass. */
   private actedOnReason: string | null | undefined = undefined;
+  private readonly ranges: InternalRanges;
+  private readonly actions: RowActions;
 
   constructor(private readonly options: ReconcilerOptions) {
     this.now = options.now ?? Date.now;
     this.timelines = new BudgetTimelines(options);
+    this.actions = new RowActions(options, this.now, (podKey) => this.changed.add(podKey));
+    this.ranges = new InternalRanges(options);
   }
 
   /** Record a Pod event; the next pass acts on it. */
@@ -125,6 +127,16 @@ export class Reconciler {
   setBudgets(budgets: readonly Budget[]): void {
     this.budgets = [...budgets];
     this.fullPassDue = true; // memberships may change for any Pod
+  }
+
+  /** The prefixes inside the cluster (what outside-cluster limits and budgets leave uncharged). */
+  setInternalRanges(prefixes: readonly string[]): void {
+    this.ranges.set(prefixes);
+  }
+
+  /** Why the last write of the ranges failed, or null. */
+  get internalRangesError(): string | null {
+    return this.ranges.error;
   }
 
   get isSynced(): boolean {
@@ -177,7 +189,8 @@ export class Reconciler {
     for (const limit of listed) this.record(rowKeyOf(limit.podKey, limit.direction)).known = limit;
     const requests = new Map([...this.pods].map(([podKey, pod]) => [podKey, rowRequestsOf(pod, this.budgets)]));
     const enabled = this.actedOnReason === null;
-    await this.timelines.ensure(enabled ? this.neededBudgets(requests) : [], pass.verifyAll === true);
+    if (enabled) await this.ranges.apply(pass.verifyAll === true);
+    await this.timelines.ensure(enabled ? neededTimelines(requests, this.budgets) : [], pass.verifyAll === true);
     const seen = new Set<string>();
     for (const [podKey, pod] of this.pods) {
       for (const request of requests.get(podKey) ?? []) {
@@ -188,15 +201,17 @@ export class Reconciler {
     }
     for (const limit of listed) {
       if (seen.has(rowKeyOf(limit.podKey, limit.direction))) continue;
-      await this.remove(limit.podKey, limit.direction, this.pods.has(limit.podKey) ? "annotation removed" : "Pod deleted");
+      const why = this.pods.has(limit.podKey) ? "annotation removed" : "Pod deleted";
+      await this.actions.remove(limit.podKey, limit.direction, why, this.record(rowKeyOf(limit.podKey, limit.direction)));
     }
     for (const [rowKey, record] of this.records) if (!seen.has(rowKey)) this.forget(rowKey, record);
-    for (const podKey of [...this.attachments.keys()]) if (!this.pods.has(podKey)) this.attachments.delete(podKey);
-    await this.timelines.prune(enabled ? this.neededBudgets(requests) : [], this.enforcedBudgets());
+    for (const podKey of [...this.actions.attachments.keys()]) if (!this.pods.has(podKey)) this.actions.attachments.delete(podKey);
+    await this.timelines.prune(enabled ? neededTimelines(requests, this.budgets) : [], this.chargedTimelines());
   }
 
   /** The same decisions as reconcileAll, for the Pods changed since the last pass and rows due a retry. */
   private async reconcileChanged(pass: PassOptions): Promise<void> {
+    if (this.actedOnReason === null) await this.ranges.apply(false);
     const podKeys = this.changed;
     this.changed = new Set();
     for (const [rowKey, record] of this.records) if (record.backoff) podKeys.add(podKeyOfRow(rowKey));
@@ -204,7 +219,7 @@ export class Reconciler {
       const pod = this.pods.get(podKey);
       const requests = pod ? rowRequestsOf(pod, this.budgets) : [];
       // A Pod that joined a budget new on this node needs its timeline first.
-      await this.timelines.ensure(this.neededBudgets(new Map([[podKey, requests]])), false);
+      await this.timelines.ensure(neededTimelines(new Map([[podKey, requests]]), this.budgets), false);
       const seen = new Set<string>();
       for (const request of requests) {
         const rowKey = rowKeyOf(podKey, request.direction);
@@ -215,38 +230,21 @@ export class Reconciler {
         const rowKey = rowKeyOf(podKey, direction);
         const record = this.records.get(rowKey);
         if (seen.has(rowKey) || !record) continue;
-        if (record.known) await this.remove(podKey, direction, pod ? "annotation removed" : "Pod deleted");
+        if (record.known) await this.actions.remove(podKey, direction, pod ? "annotation removed" : "Pod deleted", record);
         this.forget(rowKey, record);
       }
-      if (!pod) this.attachments.delete(podKey);
+      if (!pod) this.actions.attachments.delete(podKey);
     }
     if (podKeys.size > 0) {
       const requests = new Map([...this.pods].map(([podKey, pod]) => [podKey, rowRequestsOf(pod, this.budgets)]));
-      await this.timelines.prune(this.neededBudgets(requests), this.enforcedBudgets());
+      await this.timelines.prune(neededTimelines(requests, this.budgets), this.chargedTimelines());
     }
   }
 
-  /** Budget timelines some Pod row of this node asks for (hostNetwork Pods never do). */
-  private neededBudgets(requests: Map<string, RowRequest[]>): Array<{ budget: Budget; direction: Direction; members: string[] }> {
-    const needed = new Map<string, { budget: Budget; direction: Direction; members: string[] }>();
-    for (const [podKey, podRequests] of requests) {
-      for (const request of podRequests) {
-        for (const key of request.budgets) {
-          const budget = this.budgets.find((candidate) => candidate.key === key);
-          if (!budget) continue;
-          const entry = needed.get(`${key}\u0000${request.direction}`) ?? { budget, direction: request.direction, members: [] };
-          entry.members.push(podKey);
-          needed.set(`${key}\u0000${request.direction}`, entry);
-        }
-      }
-    }
-    return [...needed.values()];
-  }
-
-  /** Budgets some enforced row is still charged to (a timeline they use cannot go yet). */
-  private enforcedBudgets(): Set<string> {
+  /** Budget timelines some enforced row is still charged to (they cannot go yet). */
+  private chargedTimelines(): Set<string> {
     const inUse = new Set<string>();
-    for (const record of this.records.values()) for (const key of record.known?.budgets ?? []) inUse.add(`${key}\u0000${record.known?.direction}`);
+    for (const { known } of this.records.values()) for (const key of known?.budgets ?? []) inUse.add(timelineKey(key, known!.direction));
     return inUse;
   }
 
@@ -273,62 +271,12 @@ export class Reconciler {
     if (decision.action === "wait") return;
     if (decision.action === "settle") {
       const enforcedBefore = record.known;
-      if (decision.remove !== null) await this.remove(podKey, direction, decision.remove);
+      if (decision.remove !== null) await this.actions.remove(podKey, direction, decision.remove, record);
       return show(decision.view, decision.keepEnforced ? enforcedBefore : null);
     }
 
-    const attempt = await this.ensure(pod, direction, decision.target, decision.upToDate, record);
+    const attempt = await this.actions.ensure(pod, direction, decision.target, decision.upToDate, record);
     show(viewAfterEnsure(decision, attempt, direction, describeTarget), record.known);
-  }
-
-  /** Tries to enforce `target` for the row; the record holds what the datapath enforces afterwards. */
-  private async ensure(pod: PodInfo, direction: Direction, target: RowTarget, upToDate: boolean, record: RowRecord): Promise<EnsureAttempt> {
-    const podKey = podKeyOf(pod);
-    const attachment = await this.attachmentOf(pod);
-    if (!attachment) {
-      this.fail(record);
-      return { kind: "noAttachment", podIp: pod.podIPs[0] ?? null };
-    }
-    if (direction === "ingress" && !attachment.hostInterface) {
-      this.fail(record);
-      this.attachments.delete(podKey);
-      return { kind: "noHostInterface", podInterface: attachment.podInterface };
-    }
-    try {
-      const result = await this.options.datapath!.ensureLimit({ attachment, direction, ...target });
-      record.backoff = null;
-      record.lastGood = { all: target.bitsPerSecond ?? record.lastGood.all, external: target.externalBitsPerSecond ?? record.lastGood.external };
-      record.known = { ...(record.known ?? emptyApplied(podKey, direction)), identity: result.identity, ...target, budgets: [...target.budgets] };
-      if (!upToDate) this.options.log(`${podKey} ${direction}: ${describeTarget(target)} enforced (identity ${result.identity})`);
-      if (result.repaired.length > 0) {
-        const message = `${direction} shaping was tampered with (${result.repaired.join(", ")} removed) and has been restored`;
-        this.options.events.emit(pod, "Warning", "Tampered", message);
-        this.options.log(`${podKey} ${direction}: ${message}`);
-      }
-      return { kind: "applied" };
-    } catch (error) {
-      this.fail(record);
-      this.options.observer?.reconcileError(podKey, direction, error);
-      const message = error instanceof Error ? error.message : String(error);
-      const notFound = error instanceof DatapathError && error.code === "NOT_FOUND";
-      if (notFound) this.attachments.delete(podKey);
-      this.options.log(`${podKey} ${direction}: apply ${describeTarget(target)} failed, will retry: ${message}`);
-      return { kind: "failed", notFound, message };
-    }
-  }
-
-  private async attachmentOf(pod: PodInfo): Promise<PodAttachment | null> {
-    const podKey = podKeyOf(pod);
-    const ip = pod.podIPs[0];
-    if (!ip) return null;
-    const cached = this.attachments.get(podKey);
-    if (cached && cached.ip === ip) return cached.attachment;
-    const attachment = await this.options.resolver.resolve(pod).catch((error: unknown) => {
-      this.options.log(`${podKey}: resolve network namespace: ${error instanceof Error ? error.message : String(error)}`);
-      return null;
-    });
-    if (attachment) this.attachments.set(podKey, { ip, attachment });
-    return attachment;
   }
 
   /** Reports each invalid value once (Event, metric, log); a valid annotation forgets what was reported. */
@@ -347,43 +295,4 @@ export class Reconciler {
     }
   }
 
-  private async remove(podKey: string, direction: Direction, why: string): Promise<void> {
-    const record = this.record(rowKeyOf(podKey, direction));
-    try {
-      await this.options.datapath!.removeLimit(podKey, direction);
-      record.known = null;
-      record.lastGood = { all: null, external: null };
-      this.options.log(`${podKey} ${direction}: limit removed (${why})`);
-    } catch (error) {
-      this.fail(record);
-      this.changed.add(podKey); // retried by the next pass of any kind, as when every pass listed the datapath
-      this.options.observer?.reconcileError(podKey, direction, error);
-      this.options.log(`${podKey} ${direction}: remove failed, will retry: ${error instanceof Error ? error.message : String(error)}`);
-    }
-  }
-
-  private fail(record: RowRecord): void {
-    record.backoff = nextBackoff(record.backoff ?? undefined, this.now(), this.options.maxBackoffMs);
-  }
 }
-
-/** "limit 10M, outside-cluster 5M, budgets ns/b/u" — what a row enforces, for logs and reasons. */
-export function describeTarget(target: RowTarget): string {
-  const parts: string[] = [];
-  if (target.bitsPerSecond !== null) parts.push(`limit ${formatBitsPerSecond(target.bitsPerSecond)}`);
-  if (target.externalBitsPerSecond !== null) parts.push(`outside-cluster limit ${formatBitsPerSecond(target.externalBitsPerSecond)}`);
-  if (target.budgets.length > 0) parts.push(`budget${target.budgets.length > 1 ? "s" : ""} ${target.budgets.map((key) => key.split("/").slice(0, 2).join("/")).join(", ")}`);
-  return parts.join(", ");
-}
-
-const emptyApplied = (podKey: string, direction: Direction): AppliedLimit => ({
-  podKey,
-  direction,
-  identity: 0,
-  bitsPerSecond: null,
-  externalBitsPerSecond: null,
-  budgets: [],
-  netnsPath: "",
-  interfaceName: "",
-  counters: { packets: 0, bytes: 0, delayedPackets: 0, horizonDrops: 0, ecnMarks: 0, bypassedPackets: 0 },
-});
