@@ -34,21 +34,31 @@ static int on_qdisc(struct nlmsghdr *message, void *opaque)
 	rtnl_parse_message(table, TCA_MAX, message, sizeof(*tc));
 	const char *kind = table[TCA_KIND] ? RTA_DATA(table[TCA_KIND]) : "";
 	napi_value fq = make_null(env);
-	if (table[TCA_STATS2] && strcmp(kind, "fq") == 0) {
+	struct gnet_stats_basic basic = { 0 };
+	struct gnet_stats_queue queue = { 0 };
+	if (table[TCA_STATS2]) {
 		rtnl_parse_nested(stats, TCA_STATS_MAX, table[TCA_STATS2]);
-		if (stats[TCA_STATS_APP])
+		if (stats[TCA_STATS_APP] && strcmp(kind, "fq") == 0)
 			fq = fq_stats(env, stats[TCA_STATS_APP]);
+		/* What the qdisc sent: qdisc_pkt_len, the wire length of every segment a GSO skb becomes. */
+		if (stats[TCA_STATS_BASIC])
+			memcpy(&basic, RTA_DATA(stats[TCA_STATS_BASIC]),
+			       RTA_PAYLOAD(stats[TCA_STATS_BASIC]) < sizeof(basic) ? RTA_PAYLOAD(stats[TCA_STATS_BASIC]) : sizeof(basic));
+		if (stats[TCA_STATS_QUEUE])
+			memcpy(&queue, RTA_DATA(stats[TCA_STATS_QUEUE]),
+			       RTA_PAYLOAD(stats[TCA_STATS_QUEUE]) < sizeof(queue) ? RTA_PAYLOAD(stats[TCA_STATS_QUEUE]) : sizeof(queue));
 	}
 	napi_value options = table[TCA_OPTIONS]
 				     ? make_buffer(env, RTA_DATA(table[TCA_OPTIONS]), RTA_PAYLOAD(table[TCA_OPTIONS]))
 				     : make_null(env);
 	rtnl_dump_push(dump, make_object(env, "kind", make_string(env, kind), "handle", make_u32(env, tc->tcm_handle),
 					 "parent", make_u32(env, tc->tcm_parent), "options", options, "fqStats", fq,
-					 NULL));
+					 "sentBytes", make_bigint(env, basic.bytes), "sentPackets", make_u32(env, basic.packets),
+					 "drops", make_u32(env, queue.drops), NULL));
 	return 0;
 }
 
-/* qdiscList(netns, ifname) -> [{kind, handle, parent, options, fqStats}] */
+/* qdiscList(netns, ifname) -> [{kind, handle, parent, options, fqStats, sentBytes, sentPackets, drops}] */
 napi_value native_qdisc_list(napi_env env, napi_callback_info info)
 {
 	char netns[4096], ifname[64];

@@ -29,6 +29,10 @@ export interface NativeQdisc {
   parent: number;
   options: Buffer | null;
   fqStats: NativeFqStats | null;
+  /** What the qdisc sent (TCA_STATS_BASIC): qdisc_pkt_len, per segment on the wire. */
+  sentBytes: bigint;
+  sentPackets: number;
+  drops: number;
 }
 
 export interface NativeFqStats {
