@@ -234,8 +234,10 @@ int pacer_edt(struct __sk_buff *skb)
 	if (!dropped) {
 		bpf_spin_lock(&pod->lock);
 		/* A flow with nothing pending (its last departure has passed) and credit left — its own, and the
-		 * Pod's — leaves at once; bulk flows always have a packet pending under TCP Small Queues. */
-		if (flow && flow->last_departure_ns <= now) {
+		 * Pod's — leaves at once; bulk flows always have a packet pending under TCP Small Queues. A packet
+		 * the socket itself stamped for later (TCP pacing under fq: BBR, SO_MAX_PACING_RATE) is from a
+		 * flow that paces itself, a bulk flow that merely keeps its queue short: it never bypasses. */
+		if (flow && flow->last_departure_ns <= now && own <= now) {
 			__u64 cost = all_cost > external_cost ? all_cost : external_cost;
 			__u64 flow_credit = refilled(flow->credit_ns, flow->refill_ns, now, flow_cap);
 			__u64 pod_credit = refilled(pod->bypass_credit_ns, pod->bypass_refill_ns, now, bypass_cap);

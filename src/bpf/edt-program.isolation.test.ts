@@ -76,6 +76,14 @@ describe("EDT program: flow isolation, budgets, scope (BPF_PROG_TEST_RUN, host k
     assert.equal(pod.counters().bypassedPackets, 4n);
   });
 
+  it("a flow that paces itself (its socket stamps packets for later: BBR, TCP pacing) never bypasses", () => {
+    const pod = harness.pod(EDT_DIRECTION_EGRESS, isolated);
+    const now = pod.run(bulk(6000)).tstamp; // a light flow: leaves now, which tells the clock
+    const selfPaced = pod.run(bulk(6001), { tstamp: now + 100n * MS });
+    assert.equal(selfPaced.tstamp, now + 100n * MS > now + SLOT ? now + 100n * MS : now + SLOT, "the later of its own stamp and the Pod's slot");
+    assert.equal(pod.counters().bypassedPackets, 1n, "only the light flow bypassed");
+  });
+
   it("without flow isolation (single timeline) a light flow waits behind the backlog", () => {
     const pod = harness.pod(EDT_DIRECTION_EGRESS, { bitsPerSecond: RATE });
     const backlog = Array.from({ length: 5 }, () => pod.run(bulk()).tstamp);
