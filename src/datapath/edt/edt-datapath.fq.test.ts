@@ -93,6 +93,25 @@ describe("EDT datapath: what it leaves behind", { skip }, () => {
     assert.ok(!(await datapath.listLimits()).some((limit) => limit.podKey === pod.podKey));
   });
 
+  it("a Pod recreated with a new uid into the same sandbox keeps its limit when the old record goes", async () => {
+    datapath ??= await openEdtDatapath({ bpffsDir: places.bpffs.path, stateDir: places.stateDir });
+    const pod = pods.create("handover");
+    const gsoOf = () => listLinks(pod.netnsPath).find((link) => link.name === "eth0")?.gsoMaxSize;
+    const originalGso = gsoOf();
+    await datapath.ensureLimit({ attachment: pod, direction: "egress", bitsPerSecond: 10_000_000 });
+    const successor = { ...pod, podKey: `${pod.podKey}-new-uid` };
+    const { identity } = await datapath.ensureLimit({ attachment: successor, direction: "egress", bitsPerSecond: 20_000_000 });
+    const programId = listTcFilters(pod.netnsPath, "eth0", "egress")[0]?.programId;
+    await datapath.removeLimit(pod.podKey, "egress");
+    assert.equal(rootQdisc(pod.netnsPath, "eth0")?.kind, "fq", "fq stays for the successor");
+    assert.deepEqual(listTcFilters(pod.netnsPath, "eth0", "egress").map((filter) => filter.programId), [programId], "the successor's program stays");
+    assert.deepEqual((await datapath.listLimits()).filter((limit) => limit.interfaceName === "eth0" && limit.netnsPath === pod.netnsPath).map((limit) => [limit.identity, limit.bitsPerSecond]), [[identity, 20_000_000]]);
+    await datapath.removeLimit(successor.podKey, "egress");
+    assert.equal(rootQdisc(pod.netnsPath, "eth0")?.handle ?? 0, 0, "the original default root, not pacer's fq, comes back");
+    assert.deepEqual(listTcFilters(pod.netnsPath, "eth0", "egress"), []);
+    assert.equal(gsoOf(), originalGso, "gso_max_size restored to the original, not the first record's cap");
+  });
+
   it("a default root (noqueue) comes back by deleting fq; the pin stays for the next agent", async () => {
     datapath ??= await openEdtDatapath({ bpffsDir: places.bpffs.path, stateDir: places.stateDir });
     const pod = pods.create("default");

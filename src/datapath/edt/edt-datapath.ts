@@ -87,6 +87,9 @@ export class EdtDatapath implements Datapath {
     const root = readRootQdisc(netnsPath, interfaceName); // also: NOT_FOUND for a missing netns/interface
     const fq = this.fqOptions(rates.at(-1) ?? 0);
     const fqPresent = root?.kind === "fq" && sameFqLimits(fqOptionsOf(root), fq);
+    // Another record on this interface (a Pod recreated with a new uid into the same sandbox, removal still
+    // pending): the original state to restore is what that record remembered, not pacer's own fq.
+    const holder = previous ? undefined : this.sharerOf({ podKey: attachment.podKey, direction, netnsPath, interfaceName });
     const record: LimitRecord = previous ?? {
       podKey: attachment.podKey,
       direction,
@@ -94,9 +97,10 @@ export class EdtDatapath implements Datapath {
       podNetnsPath: attachment.netnsPath,
       netnsPath,
       interfaceName,
-      replacedQdisc: replacementOf(root),
-      createdClsact: false,
+      replacedQdisc: holder ? holder.replacedQdisc : replacementOf(root),
+      createdClsact: holder?.createdClsact ?? false,
       programId: 0,
+      ...(holder?.originalGsoMaxSize !== undefined ? { originalGsoMaxSize: holder.originalGsoMaxSize } : {}),
     };
     // Written before touching the kernel: a crash from here on still knows what to restore.
     if (!previous) this.records.put(record);
@@ -125,16 +129,20 @@ export class EdtDatapath implements Datapath {
     const record = this.records.find(podKey, direction);
     if (!record) return;
     const maps = this.liveMaps();
-    try {
-      detachProgram(record);
-      restoreQdisc(record);
-      if (record.originalGsoMaxSize !== undefined) {
-        const original = record.originalGsoMaxSize;
-        step(`restore gso_max_size of ${record.interfaceName}`, () => setGsoMaxSize(record.netnsPath, record.interfaceName, original));
+    // The interface now belongs to another record (same sandbox, new Pod uid): its program, fq and GSO cap
+    // stay; only this identity's limits go.
+    if (this.sharerOf(record) === undefined) {
+      try {
+        detachProgram(record);
+        restoreQdisc(record);
+        if (record.originalGsoMaxSize !== undefined) {
+          const original = record.originalGsoMaxSize;
+          step(`restore gso_max_size of ${record.interfaceName}`, () => setGsoMaxSize(record.netnsPath, record.interfaceName, original));
+        }
+      } catch (error) {
+        // The Pod's namespace or veth is gone: so is everything pacer put there.
+        if (!(error instanceof DatapathError && error.code === "NOT_FOUND")) throw error;
       }
-    } catch (error) {
-      // The Pod's namespace or veth is gone: so is everything pacer put there.
-      if (!(error instanceof DatapathError && error.code === "NOT_FOUND")) throw error;
     }
     step(`clear identity ${record.identity}`, () => maps.writePod(record.identity, directionIndex(direction), emptyPodConfig(), true));
     this.records.remove(podKey, direction);
@@ -211,6 +219,12 @@ export class EdtDatapath implements Datapath {
       const wanted = podConfigOf(record.direction, ratesOf(config), this.settings);
       if (!sameConfig(wanted, config)) step(`update the settings of identity ${record.identity}`, () => maps.writePod(record.identity, index, wanted, false));
     }
+  }
+
+  /** Another record that enforces the same direction on the same interface, if any. */
+  private sharerOf(record: Pick<LimitRecord, "podKey" | "direction" | "netnsPath" | "interfaceName">): LimitRecord | undefined {
+    return this.records.all().find((other) =>
+      other.podKey !== record.podKey && other.direction === record.direction && other.netnsPath === record.netnsPath && other.interfaceName === record.interfaceName);
   }
 
   private attach(record: LimitRecord): void {
