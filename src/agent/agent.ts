@@ -17,14 +17,17 @@ import type { AgentConfig } from "../config/config.js";
 import type { Datapath } from "../datapath/datapath.js";
 import type { EventSink } from "../kube/events.js";
 import { createLogEventSink } from "../kube/log-events.js";
-import type { PodSource } from "../kube/pod.js";
+import type { ObjectSource, PodSource } from "../kube/pod.js";
+import type { BudgetObject } from "../budgets/budget.js";
+import { BudgetBook } from "../budgets/budget-book.js";
+import { RangeBook } from "../scope/range-book.js";
 import { createPodsDirSource } from "../kube/pods-dir.js";
 import { createMetrics } from "../metrics/metrics.js";
 import { startMetricsServer, type MetricsServer } from "../metrics/server.js";
 import { NativeInspector } from "../netns/native-inspector.js";
 import { IpNetnsResolver } from "../netns/ip-resolver.js";
 import type { NetnsResolver } from "../netns/resolver.js";
-import { bandwidthManagerLine, type StatusReport } from "../status/api.js";
+import { bandwidthManagerLine, type BudgetsReport, type RangesReport, type StatusReport } from "../status/api.js";
 import { defaultRouteDevices } from "../status/devices.js";
 import { startStatusServer, type StatusServer } from "../status/server.js";
 import { withBbr } from "./bbr.js";
@@ -35,6 +38,8 @@ import { defaultProbe, openEdt, openInformer, openKubernetesEvents, type EdtProb
 
 export interface AgentOverrides {
   podSource?: PodSource;
+  /** BandwidthBudgets (default: from the manifest directory with --pods-dir). */
+  budgetSource?: ObjectSource<BudgetObject>;
   events?: EventSink;
   /** A datapath to use instead of the EDT one (the fake); null: none. */
   datapath?: Datapath | null;
@@ -114,6 +119,11 @@ export async function startAgent(config: AgentConfig, overrides: AgentOverrides 
   const devices = config.devices.length > 0 ? config.devices : await (overrides.devices ?? defaultRouteDevices)();
   let reconciler: Reconciler | null = null;
   const rows = (): PodStatusRow[] => reconciler?.rows() ?? [];
+  const ranges = new RangeBook();
+  ranges.set("configured (--internal-cidrs)", config.internalCidrs);
+  const budgets = new BudgetBook((report) =>
+    log(`budget ${report.namespace}/${report.name} is invalid: ${report.problems.join("; ")}${report.keptLastGood ? "; its last valid version stays in force" : ""}`),
+  );
   const metrics = createMetrics(rows, manager);
 
   reconciler = new Reconciler({
@@ -128,6 +138,7 @@ export async function startAgent(config: AgentConfig, overrides: AgentOverrides 
       reconcileError: () => metrics.reconcileErrors.inc(),
     },
   });
+  reconciler.setInternalRanges(ranges.prefixes());
   const loop = new ReconcileLoop(reconciler, { resyncIntervalMs: config.resyncIntervalMs, log });
   // Not ready until a pass has run in the current state (after a re-probe enabled: the first enforcing pass).
   let enabling = false;
@@ -151,8 +162,13 @@ export async function startAgent(config: AgentConfig, overrides: AgentOverrides 
       ready: ready(),
       startedAt,
       rows: counts,
+      budgets: reconciler?.budgetRows().length ?? 0,
+      invalidBudgets: budgets.problems().length,
+      internalRanges: ranges.ranges().length,
     };
   };
+  const budgetsReport = (): BudgetsReport => ({ budgets: reconciler?.budgetRows() ?? [], problems: budgets.problems() });
+  const rangesReport = (): RangesReport => ({ ranges: ranges.ranges(), error: reconciler?.internalRangesError ?? null });
 
   const cleanups: Array<() => Promise<void>> = [];
   // Runs the cleanups once, last added first; a second stop() waits for the first instead of closing again.
@@ -166,7 +182,9 @@ export async function startAgent(config: AgentConfig, overrides: AgentOverrides 
     if (!overrides.events) cleanups.push(() => flushAndCloseEvents(events, overrides.eventFlushDeadlineMs ?? EVENT_FLUSH_DEADLINE_MS, log));
     cleanups.push(() => lateDatapath.close());
     cleanups.push(() => loop.stop());
-    const statusServer: StatusServer = await startStatusServer({ socketPath: config.socketPath, status, limits: () => ({ rows: rows() }) });
+    const statusServer: StatusServer = await startStatusServer({
+      socketPath: config.socketPath, status, limits: () => ({ rows: rows() }), budgets: budgetsReport, ranges: rangesReport,
+    });
     cleanups.push(() => statusServer.close());
     log(`status API on ${config.socketPath}`);
     let metricsServer: MetricsServer | null = null;
@@ -176,10 +194,18 @@ export async function startAgent(config: AgentConfig, overrides: AgentOverrides 
       cleanups.push(() => started.close());
       log(`metrics on ${config.metricsAddress} (/metrics, /healthz, /readyz)`);
     }
-    const podSource =
-      overrides.podSource ??
-      (config.podsDir ? createPodsDirSource({ dir: config.podsDir, nodeName: config.nodeName, log }) : await openInformer(kubeOptions));
+    const manifests = config.podsDir && !overrides.podSource ? createPodsDirSource({ dir: config.podsDir, nodeName: config.nodeName, log }) : null;
+    const podSource = overrides.podSource ?? manifests ?? (await openInformer(kubeOptions));
     cleanups.push(() => podSource.stop());
+    const budgetSource = overrides.budgetSource ?? manifests?.budgets ?? null;
+    if (budgetSource) {
+      cleanups.push(() => budgetSource.stop());
+      await budgetSource.start((event) => {
+        budgets.apply(event);
+        reconciler?.setBudgets(budgets.budgets());
+        void loop.trigger();
+      });
+    }
     await podSource.start((event) => {
       reconciler?.applyEvent(event);
       void loop.trigger();

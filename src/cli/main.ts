@@ -30,6 +30,14 @@ const COMMANDS: Record<string, Command> = {
     summary: "list per-Pod bandwidth limits enforced by the running agent",
     load: () => import("./commands/list.js"),
   },
+  budgets: {
+    summary: "list the BandwidthBudgets this node enforces (share, Pods, counters) and the invalid ones",
+    load: () => import("./commands/budgets.js"),
+  },
+  ranges: {
+    summary: "list what the agent counts as inside the cluster, and where each prefix came from",
+    load: () => import("./commands/ranges.js"),
+  },
 };
 
 export function usage(): string {

@@ -6,6 +6,8 @@
 import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { parse as parseYaml } from "yaml";
+import { DatapathError } from "../datapath/datapath.js";
+import { normalizePrefixes } from "../datapath/validate.js";
 import { DEFAULT_SOCKET_PATH } from "../status/client.js";
 import { DurationError, parseDurationMs } from "./duration.js";
 
@@ -17,6 +19,11 @@ export interface AgentConfig {
   horizonMs: number;
   /** Empty: auto (the node's default-route devices). */
   devices: string[];
+  /**
+   * Prefixes inside the cluster besides what the Kubernetes API tells (Pod ranges of CNIs with their own
+   * pools, the data center's networks): traffic to them is not charged to outside-cluster limits.
+   */
+  internalCidrs: string[];
   nodeName: string;
   podsDir: string;
   kubeconfig: string;
@@ -55,6 +62,7 @@ export const CONFIG_KEYS = {
   flowIsolation: { kind: "boolean", flag: "--flow-isolation", env: "PACER_FLOW_ISOLATION", default: () => true },
   horizon: { kind: "duration", flag: "--horizon", env: "PACER_HORIZON", default: () => "2s" },
   devices: { kind: "list", flag: "--devices", env: "PACER_DEVICES", default: () => [] },
+  internalCidrs: { kind: "list", flag: "--internal-cidrs", env: "PACER_INTERNAL_CIDRS", default: () => [] },
   nodeName: { kind: "string", flag: "--node-name", env: "NODE_NAME", default: () => hostname() },
   podsDir: { kind: "string", flag: "--pods-dir", env: "PACER_PODS_DIR", default: () => "" },
   kubeconfig: { kind: "string", flag: "--kubeconfig", env: "KUBECONFIG", default: () => "" },
@@ -94,6 +102,7 @@ export function loadConfig({ args, env = process.env, readFile = (path) => readF
     flowIsolation: toBoolean("flowIsolation", raw.flowIsolation),
     horizonMs: positive("horizon", toDuration("horizon", raw.horizon)),
     devices: toList("devices", raw.devices),
+    internalCidrs: toPrefixes("internalCidrs", toList("internalCidrs", raw.internalCidrs)),
     nodeName: toText("nodeName", raw.nodeName),
     podsDir: toText("podsDir", raw.podsDir),
     kubeconfig: toText("kubeconfig", raw.kubeconfig),
@@ -179,7 +188,17 @@ function positive(key: ConfigKey, ms: number): number {
 function toList(key: ConfigKey, value: unknown): string[] {
   if (Array.isArray(value) && value.every((item) => typeof item === "string")) return value as string[];
   if (typeof value === "string") return value.split(",").map((item) => item.trim()).filter((item) => item !== "");
-  throw invalid(key, value, "a list of device names (eth0,eth1)");
+  throw invalid(key, value, key === "internalCidrs" ? "a list of prefixes (10.42.0.0/16,fd00::/8)" : "a list of device names (eth0,eth1)");
+}
+
+function toPrefixes(key: ConfigKey, prefixes: string[]): string[] {
+  try {
+    normalizePrefixes(prefixes);
+    return prefixes;
+  } catch (error) {
+    if (error instanceof DatapathError) throw invalid(key, prefixes.join(","), `a list of prefixes such as 10.42.0.0/16,fd00::/8 (${error.message})`);
+    throw error;
+  }
 }
 
 function toText(key: ConfigKey, value: unknown): string {

@@ -2,6 +2,7 @@
  * The status API's shapes (GET /v1/status, GET /v1/limits over the agent's Unix socket) and the pure text
  * the CLI prints from them: the BandwidthManager line and the `pacer list` table.
  */
+import type { BudgetStatusRow } from "../bandwidth/budget-timelines.js";
 import type { PodStatusRow } from "../bandwidth/status-row.js";
 import { formatBitsPerSecond } from "../bandwidth/quantity.js";
 
@@ -27,10 +28,35 @@ export interface StatusReport {
   startedAt: string;
   /** Number of rows per state. */
   rows: Record<string, number>;
+  /** Budget timelines on this node, invalid budgets, and inside-the-cluster prefixes. */
+  budgets: number;
+  invalidBudgets: number;
+  internalRanges: number;
 }
 
 export interface LimitsReport {
   rows: PodStatusRow[];
+}
+
+export interface BudgetProblem {
+  namespace: string;
+  name: string;
+  problems: string[];
+  /** The budget's last valid version stays in force. */
+  keptLastGood: boolean;
+}
+
+/** GET /v1/budgets: the budget timelines on this node and the budgets that are invalid. */
+export interface BudgetsReport {
+  budgets: BudgetStatusRow[];
+  problems: BudgetProblem[];
+}
+
+/** GET /v1/ranges: what the agent believes is inside the cluster, and where each prefix came from. */
+export interface RangesReport {
+  ranges: Array<{ prefix: string; sources: string[] }>;
+  /** Why writing them to the datapath failed, or null. */
+  error: string | null;
 }
 
 export function bandwidthManagerLine(input: { enabled: boolean; reason: string | null; bbr: boolean; devices: string[] }): string {
@@ -42,22 +68,26 @@ const capitalized = (text: string): string => `${text.charAt(0).toUpperCase()}${
 
 /**
  * `pacer list`: Cilium's `bpf bandwidth list` columns (IDENTITY DIRECTION PRIO BANDWIDTH (BitsPerSec)), then
- * the Pod, its state and live counters. A row without an enforced limit shows "-" as identity and the
+ * the Pod, its state and live counters, then what pacer adds (the outside-the-cluster limit, the budgets
+ * the Pod is charged to), so scripts written against the seed's columns keep working. A row without an enforced limit shows "-" as identity and the
  * requested value as bandwidth.
  */
 export function formatLimitsTable(rows: PodStatusRow[]): string {
-  const header = ["IDENTITY", "DIRECTION", "PRIO", "BANDWIDTH (BitsPerSec)", "POD", "STATE", "PACKETS", "BYTES", "DELAYED", "DROPS", "REASON"];
+  const header = ["IDENTITY", "DIRECTION", "PRIO", "BANDWIDTH (BitsPerSec)", "POD", "STATE", "PACKETS", "BYTES", "DELAYED", "DROPS", "OUTSIDE CLUSTER", "BUDGETS", "REASON"];
+  const rate = (enforced: number | null, requested: string | null): string => (enforced === null ? (requested ?? "-") : formatBitsPerSecond(enforced));
   const lines = rows.map((row) => [
     row.identity === null ? "-" : String(row.identity),
     capitalized(row.direction),
     "0",
-    row.enforcedBitsPerSecond === null ? (row.requested ?? "-") : formatBitsPerSecond(row.enforcedBitsPerSecond),
+    rate(row.enforcedBitsPerSecond, row.requested),
     `${row.namespace}/${row.name}`,
     row.state,
     String(row.counters?.packets ?? "-"),
     String(row.counters?.bytes ?? "-"),
     String(row.counters?.delayedPackets ?? "-"),
     String(row.counters?.horizonDrops ?? "-"),
+    rate(row.enforcedExternalBitsPerSecond, row.externalRequested),
+    row.budgets.length === 0 ? "-" : row.budgets.join(","),
     row.reason ?? "",
   ]);
   const table = [header, ...lines];

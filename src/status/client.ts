@@ -3,7 +3,7 @@
  * error says which socket was tried and to start `pacer agent`.
  */
 import { request } from "node:http";
-import type { LimitsReport, StatusReport } from "./api.js";
+import type { BudgetsReport, LimitsReport, RangesReport, StatusReport } from "./api.js";
 
 /** The agent's socket when neither --socket nor PACER_SOCKET says otherwise (the agent's config default too). */
 export const DEFAULT_SOCKET_PATH = "/run/pacer/pacer.sock";
@@ -46,3 +46,5 @@ export function getJson<T>(socketPath: string, path: string, timeoutMs = 5000): 
 
 export const fetchStatus = (socketPath: string): Promise<StatusReport> => getJson<StatusReport>(socketPath, "/v1/status");
 export const fetchLimits = (socketPath: string): Promise<LimitsReport> => getJson<LimitsReport>(socketPath, "/v1/limits");
+export const fetchBudgets = (socketPath: string): Promise<BudgetsReport> => getJson<BudgetsReport>(socketPath, "/v1/budgets");
+export const fetchRanges = (socketPath: string): Promise<RangesReport> => getJson<RangesReport>(socketPath, "/v1/ranges");

@@ -1,13 +1,13 @@
 /**
  * The status API: HTTP over a Unix socket (mode 0600: the socket is the agent's, root only), serving
- * GET /v1/status and GET /v1/limits as JSON. Start-up creates the socket's directory, replaces a stale
+ * GET /v1/status, /v1/limits, /v1/budgets and /v1/ranges as JSON. Start-up creates the socket's directory, replaces a stale
  * socket left by a crashed agent, and refuses to steal the socket of an agent that is still running.
  */
 import { chmod, lstat, mkdir, unlink } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import { connect } from "node:net";
 import { dirname } from "node:path";
-import type { LimitsReport, StatusReport } from "./api.js";
+import type { BudgetsReport, LimitsReport, RangesReport, StatusReport } from "./api.js";
 
 export class StatusServerError extends Error {
   constructor(
@@ -24,6 +24,9 @@ export interface StatusServerOptions {
   socketPath: string;
   status(): StatusReport;
   limits(): LimitsReport;
+  /** Default: none (an agent without budgets or ranges, as in tests). */
+  budgets?(): BudgetsReport;
+  ranges?(): RangesReport;
 }
 
 export interface StatusServer {
@@ -36,11 +39,17 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
   await removeStaleSocket(socketPath);
   const server = createServer((request, response) => {
     const url = new URL(request.url ?? "/", "http://pacer");
-    const body =
-      request.method !== "GET" ? null : url.pathname === "/v1/status" ? options.status() : url.pathname === "/v1/limits" ? options.limits() : null;
+    const routes: Record<string, () => unknown> = {
+      "/v1/status": options.status,
+      "/v1/limits": options.limits,
+      "/v1/budgets": options.budgets ?? (() => ({ budgets: [], problems: [] })),
+      "/v1/ranges": options.ranges ?? (() => ({ ranges: [], error: null })),
+    };
+    const route = request.method === "GET" && Object.hasOwn(routes, url.pathname) ? routes[url.pathname] : undefined;
+    const body = route === undefined ? null : route();
     if (body === null) {
       response.writeHead(404, { "content-type": "application/json" });
-      response.end(JSON.stringify({ error: `no such endpoint: ${request.method} ${url.pathname} (try GET /v1/status or GET /v1/limits)` }));
+      response.end(JSON.stringify({ error: `no such endpoint: ${request.method} ${url.pathname} (try GET ${Object.keys(routes).join(", ")})` }));
       return;
     }
     response.writeHead(200, { "content-type": "application/json" });

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { PodStatusRow } from "../bandwidth/status-row.js";
 import { bandwidthManagerLine, formatLimitsTable, type StatusReport } from "./api.js";
+import { formatBudgetsTable, formatRangesTable } from "./tables.js";
 import { fetchLimits, fetchStatus } from "./client.js";
 import { defaultRouteDevicesFrom } from "./devices.js";
 import { startStatusServer } from "./server.js";
@@ -20,6 +21,7 @@ const row: PodStatusRow = {
 const status: StatusReport = {
   bandwidthManager: { enabled: false, reason: "fq qdisc missing", congestionControl: "CUBIC", devices: ["eth0"], line: "BandwidthManager: Disabled (fq qdisc missing)" },
   nodeName: "node-a", podSource: "pods-dir:/x", datapath: null, ready: true, startedAt: "2026-01-01T00:00:00.000Z", rows: { enforced: 1 },
+  budgets: 1, invalidBudgets: 0, internalRanges: 2,
 };
 
 describe("status line and list table", () => {
@@ -30,9 +32,28 @@ describe("status line and list table", () => {
   });
   it("lists like `cilium bpf bandwidth list`, plus Pod, state and counters", () => {
     const lines = formatLimitsTable([row, { ...row, direction: "ingress", identity: null, enforcedBitsPerSecond: null, state: "notEnforced", reason: "fq missing", counters: null }]).split("\n");
-    assert.match(lines[0] ?? "", /^IDENTITY\s+DIRECTION\s+PRIO\s+BANDWIDTH \(BitsPerSec\)\s+POD\s+STATE/);
-    assert.match(lines[1] ?? "", /^724\s+Egress\s+0\s+10M\s+lab\/web\s+enforced\s+5\s+7000\s+2\s+0$/);
+    assert.match(lines[0] ?? "", /^IDENTITY\s+DIRECTION\s+PRIO\s+BANDWIDTH \(BitsPerSec\)\s+POD\s+STATE\s+PACKETS\s+BYTES\s+DELAYED\s+DROPS\s+OUTSIDE CLUSTER\s+BUDGETS\s+REASON/);
+    assert.match(lines[1] ?? "", /^724\s+Egress\s+0\s+10M\s+lab\/web\s+enforced\s+5\s+7000\s+2\s+0\s+-\s+-$/);
     assert.match(lines[2] ?? "", /^-\s+Ingress\s+0\s+10M\s+lab\/web\s+notEnforced.*fq missing$/);
+    const shared = formatLimitsTable([{ ...row, enforcedBitsPerSecond: null, requested: null, enforcedExternalBitsPerSecond: 5_000_000, externalRequested: "5M", budgets: ["lab/crawler"] }]);
+    assert.match(shared.split("\n")[1] ?? "", /^724\s+Egress\s+0\s+-\s+lab\/web\s+enforced\s+5\s+7000\s+2\s+0\s+5M\s+lab\/crawler$/);
+  });
+
+  it("lists budgets with this node's share and members, invalid ones with why; ranges with their sources", () => {
+    const budgets = formatBudgetsTable({
+      budgets: [{
+        key: "lab/crawler/u9", namespace: "lab", name: "crawler", direction: "egress", scope: "outside-cluster", mode: "PerNode",
+        budgetBitsPerSecond: 10_000_000, shareBitsPerSecond: 10_000_000, members: ["lab/a/u1", "lab/b/u2"], state: "enforced", reason: null,
+        counters: { packets: 9, bytes: 9000, delayedPackets: 4, horizonDrops: 0 },
+      }],
+      problems: [{ namespace: "lab", name: "bad", problems: ['spec.egress "10Q" is invalid'], keptLastGood: true }],
+    }).split("\n");
+    assert.match(budgets[0] ?? "", /^BUDGET\s+DIRECTION\s+SCOPE\s+MODE\s+BUDGET \(BitsPerSec\)\s+THIS NODE\s+PODS/);
+    assert.match(budgets[1] ?? "", /^lab\/crawler\s+egress\s+OutsideCluster\s+PerNode\s+10M\s+10M\s+lab\/a,lab\/b\s+enforced\s+9\s+9000\s+4$/);
+    assert.equal(budgets[2], 'invalid: lab/bad: spec.egress "10Q" is invalid (its last valid version stays in force)');
+    const ranges = formatRangesTable({ ranges: [{ prefix: "10.42.0.0/16", sources: ["configured (--internal-cidrs)", "node podCIDR"] }], error: null });
+    assert.match(ranges, /^INSIDE THE CLUSTER\s+FROM\n10\.42\.0\.0\/16\s+configured \(--internal-cidrs\), node podCIDR$/);
+    assert.match(formatRangesTable({ ranges: [], error: "set: EPERM" }), /every destination counts as outside\nerror: set: EPERM$/);
   });
 });
 

@@ -35,6 +35,8 @@ export async function run(args: string[]): Promise<number> {
     console.log(report.bandwidthManager.line);
     console.log(`Node: ${report.nodeName}  Pods from: ${report.podSource}  Datapath: ${report.datapath ?? "none"}  Ready: ${report.ready ? "yes" : "no"}`);
     console.log(`Limits: ${counts || "none"}`);
+    const invalid = report.invalidBudgets > 0 ? ` (${report.invalidBudgets} invalid: pacer budgets says why)` : "";
+    console.log(`Budgets on this node: ${report.budgets}${invalid}  Inside the cluster: ${report.internalRanges} range(s) (pacer ranges)`);
   }
   return report.bandwidthManager.enabled ? 0 : 3;
 }
