@@ -68,9 +68,9 @@ describe("./run demo in the test kernel", { skip: prerequisites() }, () => {
     assert.deepEqual(await leftovers(demo.pid), []);
   });
 
-  it("--json --seconds 3 right after: 10M held, unlimited far above, chart on the host, nothing left", { timeout: 180_000 }, async () => {
+  it("--json --seconds 5 right after: 10M held, unlimited far above, chart on the host, nothing left", { timeout: 180_000 }, async () => {
     const chart = join(workDir, "chart.svg");
-    const demo = startDemo(["--json", "--seconds", "3", "--chart", chart], workDir);
+    const demo = startDemo(["--json", "--seconds", "5", "--chart", chart], workDir);
     const exitCode = await demo.exitCode;
     const result = JSON.parse(demo.stdout()) as Record<string, unknown>;
     assert.equal(exitCode, 0, `exit ${exitCode}; problems: ${JSON.stringify(result.problems)}\n${demo.stderr()}`);

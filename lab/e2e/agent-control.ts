@@ -8,8 +8,41 @@ import { startPacerAgent, type PacerAgent, type PacerAgentOptions } from "../nod
 
 export class AgentControl {
   private current: PacerAgent | null = null;
+  private modeArgs: string[] = [];
+  /** The agents' log lines with the time each was seen, newest last (for waitForLog). */
+  private readonly lines: Array<{ atMs: number; line: string }> = [];
 
-  constructor(private options: PacerAgentOptions) {}
+  private readonly options: PacerAgentOptions;
+
+  constructor(options: PacerAgentOptions) {
+    const onLog = options.onLog;
+    this.options = {
+      ...options,
+      onLog: (line) => {
+        this.lines.push({ atMs: Date.now(), line });
+        if (this.lines.length > 5000) this.lines.splice(0, 1000);
+        onLog?.(line);
+      },
+    };
+  }
+
+  /**
+   * The time (ms since the epoch, the agent's own ISO timestamp when the line has one) of the first log line
+   * after `sinceMs` that matches `pattern`; waits for it up to `timeoutMs`.
+   */
+  async waitForLog(pattern: RegExp, sinceMs: number, timeoutMs = 10_000): Promise<number> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      for (const { atMs, line } of this.lines) {
+        if (atMs < sinceMs - 1000 || !pattern.test(line)) continue;
+        const stamped = Date.parse(/^(\S+Z) /.exec(line)?.[1] ?? "");
+        const at = Number.isFinite(stamped) ? stamped : atMs;
+        if (at >= sinceMs) return at;
+      }
+      if (Date.now() > deadline) throw new Error(`pacer agent: no log line matching ${pattern} within ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
 
   get running(): boolean {
     return this.current !== null;
@@ -38,13 +71,14 @@ export class AgentControl {
 
   /**
    * Starts the agent and waits until its status socket answers; returns the time that took in ms.
-   * `extraArgs` replaces the flags given at construction for this and later starts.
+   * `modeArgs` (e.g. ["--flow-isolation=false"]) follow the flags given at construction, for this and
+   * later starts, until another start passes its own.
    */
-  async start(extraArgs?: readonly string[]): Promise<number> {
+  async start(modeArgs?: readonly string[]): Promise<number> {
     if (this.current !== null) return 0;
-    if (extraArgs !== undefined) this.options = { ...this.options, extraArgs };
+    if (modeArgs !== undefined) this.modeArgs = [...modeArgs];
     const started = performance.now();
-    this.current = await startPacerAgent(this.options);
+    this.current = await startPacerAgent({ ...this.options, extraArgs: [...(this.options.extraArgs ?? []), ...this.modeArgs] });
     return performance.now() - started;
   }
 

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { commandMissing, requirePrerequisites, rootMissing } from "../../src/testing/prerequisites.js";
 import { testKernelMissing } from "../test-kernel/index.js";
 import { runE2eInTestKernel } from "./in-test-kernel.js";
-import { isLatencyRow, type E2eRow } from "./rows.js";
+import { isLatencyRow, isStreamRow } from "./rows.js";
 
 const prerequisites = () => requirePrerequisites([
   rootMissing(), testKernelMissing(), commandMissing("iperf3", "iperf3"), commandMissing("ping", "iputils-ping"),
@@ -19,7 +19,7 @@ describe("end to end on a CNI-built node in the test kernel", { skip: prerequisi
   it("meets the thresholds; baselines measured; pacer scenarios run", { timeout: 15 * 60_000 }, async (t) => {
     const run = await runE2eInTestKernel({ seconds: 5, reduced: true, onOutput: (text) => process.stdout.write(text.replace(/^(?=.)/gm, "  guest| ")) });
     assert.equal(run.guestExitCode, 0, "the guest side of the suite failed; its output is above");
-    const streams = run.rows.filter((row): row is E2eRow => !isLatencyRow(row));
+    const streams = run.rows.filter(isStreamRow);
     const byName = new Map(streams.map((row) => [row.scenario, row]));
     const unlimited = byName.get("unlimited, pacer off");
     assert.ok(unlimited?.goodputBitsPerSec != null && unlimited.goodputBitsPerSec > 200e6, `unlimited Pod through the CNI node: ${unlimited?.goodputBitsPerSec} bit/s`);

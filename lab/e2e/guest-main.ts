@@ -12,7 +12,7 @@ import { buildNode } from "../node/index.js";
 import { referencePlugin, type ScenarioContext } from "./baseline-scenarios.js";
 import { referenceIngress } from "./ingress-scenarios.js";
 import { pacerScenarios } from "./pacer-scenarios.js";
-import { isLatencyRow, type E2eResult } from "./rows.js";
+import { isLatencyRow, isUplinkRow, type E2eResult } from "./rows.js";
 
 
 const log = (line: string) => console.log(`[e2e ${new Date().toISOString().slice(11, 23)}] ${line}`);
@@ -38,6 +38,10 @@ async function main(): Promise<number> {
     if (isLatencyRow(row)) {
       const wire = row.wireRatio === null ? "-" : row.wireRatio.toFixed(4);
       log(`${row.scenario} (${row.probe}): p50/p99 ${row.p50Ms.toFixed(3)}/${row.p99Ms.toFixed(3)} ms (idle p99 ${row.idleP99Ms?.toFixed(3) ?? "-"}), RR ${row.rrTransactionsPerSec?.toFixed(0) ?? "-"}/s, wireRatio ${wire}, Jain ${row.jainIndex?.toFixed(3) ?? "-"}`);
+      return;
+    }
+    if (isUplinkRow(row)) {
+      log(`${row.scenario}: goodput ${fmt(row.goodputBitsPerSec)} Mbit/s (${row.podGoodputBitsPerSec.map(fmt).join(" / ")}), wireRatio ${row.wireRatio?.toFixed(4) ?? "-"}${row.notes.length > 0 ? `; ${row.notes.join("; ")}` : ""}`);
       return;
     }
     log(`${row.scenario}: ${row.status}; goodput ${fmt(row.goodputBitsPerSec)} Mbit/s, max 1 s ${fmt(row.maxOneSecondBitsPerSec)}, throttled ${row.fqThrottled}, horizon drops ${row.horizonDrops}, retransmits ${row.retransmits}, ping p50/p99 ${row.pingP50Ms}/${row.pingP99Ms} ms`);

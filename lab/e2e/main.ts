@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { REPO_DIR } from "../repository.js";
 import { runE2eInTestKernel } from "./in-test-kernel.js";
-import { isLatencyRow, toMarkdown } from "./rows.js";
+import { isStreamRow, toMarkdown } from "./rows.js";
 
 async function main(): Promise<number> {
   const { values } = parseArgs({ options: { seconds: { type: "string", default: "10" }, reduced: { type: "boolean", default: false } } });
@@ -19,7 +19,7 @@ async function main(): Promise<number> {
   const outDir = join(REPO_DIR, "bench", "results");
   await mkdir(outDir, { recursive: true });
   const publicRows = run.rows.map((row) => {
-    if (isLatencyRow(row)) return row;
+    if (!isStreamRow(row)) return row;
     const { status: _status, notes: _notes, pairedRatios: _pairedRatios, ...published } = row;
     return published;
   });

@@ -17,6 +17,7 @@ import { unlimitedPacerOff, type ScenarioContext } from "./baseline-scenarios.js
 import { pacerIngress } from "./ingress-scenarios.js";
 import { lifecycleScenarios, rootQdiscKind } from "./lifecycle-scenarios.js";
 import { latencyScenarios } from "./latency/scenarios.js";
+import { labInternalCidrs, uplinkScenarios } from "./uplink-scenarios.js";
 import { emptyRow, type E2eResult } from "./rows.js";
 import { fillRow, measureStream } from "./stream.js";
 import { compareUnlimitedOffOn } from "./unlimited-comparison.js";
@@ -57,7 +58,10 @@ export async function* pacerScenarios(context: ScenarioContext, options: { repoD
   const unlimited = await node.addPod("unlimited");
   const qdiscBefore = await rootQdiscKind(server);
   const bpffsDir = `/sys/fs/bpf/pacer-lab-${process.pid}`;
-  const control = new AgentControl({ repoDir: options.repoDir, nodeNetns: node.netns, nodeName: NODE_NAME, workDir: join(tmpdir(), `pl-${process.pid}-agent`), bpffsDir, onLog: (line) => log(`agent: ${line}`) });
+  const control = new AgentControl({
+    repoDir: options.repoDir, nodeNetns: node.netns, nodeName: NODE_NAME, workDir: join(tmpdir(), `pl-${process.pid}-agent`), bpffsDir,
+    onLog: (line) => log(`agent: ${line}`), extraArgs: [`--internal-cidrs=${labInternalCidrs(node).join(",")}`],
+  });
   try {
     try {
       const startMs = await control.start();
@@ -103,6 +107,7 @@ export async function* pacerScenarios(context: ScenarioContext, options: { repoD
     yield await pacerIngress({ node, control, manifests, manifestFor: plainManifest, seconds });
 
     for await (const rows of latencyScenarios({ node, control, manifests, manifestFor: plainManifest, seconds, reduced: options.reduced, log })) yield* rows;
+    yield* uplinkScenarios({ node, control, manifests, manifestFor: plainManifest, seconds, log });
 
     yield* await lifecycleScenarios({
       node, control, server, client, serverManifest, setLimit, removeManifest: (manifest) => manifests.remove(manifest),

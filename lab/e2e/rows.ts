@@ -31,8 +31,29 @@ export interface LatencyRow {
   flowLimitDrops: number | null;
 }
 
-export type E2eResult = E2eRow | LatencyRow;
+/** One shared-uplink scenario (issue 10): limits and budgets on what crosses the cluster's edge. */
+export interface UplinkRow {
+  scenario: string;
+  limitBitsPerSec: number;
+  /** All measured streams together (receiver-side payload). */
+  goodputBitsPerSec: number;
+  /** What crossed the uplink (its counting qdisc) over the steady part, over the limit. */
+  wireRatio: number | null;
+  pods: number;
+  /** Each Pod's part of the goodput (0.5 each is an equal share of two). */
+  shares: number[];
+  podGoodputBitsPerSec: number[];
+  /** The same Pod's stream to a Pod inside the cluster, at the same time (outside-cluster limit). */
+  insideGoodputBitsPerSec?: number;
+  /** From a label edit to the Pod leaving the budget (no row in pacer list). */
+  relabelMs?: number;
+  notes: string[];
+}
+
+export type E2eResult = E2eRow | LatencyRow | UplinkRow;
 export const isLatencyRow = (row: E2eResult): row is LatencyRow => "probe" in row;
+export const isUplinkRow = (row: E2eResult): row is UplinkRow => "shares" in row;
+export const isStreamRow = (row: E2eResult): row is E2eRow => !isLatencyRow(row) && !isUplinkRow(row);
 
 export interface E2eRow {
   scenario: string;
@@ -69,8 +90,34 @@ const mbit = (bits: number | null): string => (bits === null ? "-" : (bits / 1e6
 
 /** Judges every row against its issue's thresholds; scenarios that did not run give no verdict. */
 export function judge(results: readonly E2eResult[]): Verdict[] {
-  const rows = results.filter((row): row is E2eRow => !isLatencyRow(row));
-  return [...judgeStreams(rows), ...judgeLatency(results.filter(isLatencyRow))];
+  return [...judgeStreams(results.filter(isStreamRow)), ...judgeLatency(results.filter(isLatencyRow)), ...judgeUplink(results.filter(isUplinkRow))];
+}
+
+/**
+ * Issue 10's bounds: the uplink carries the budget or outside-cluster limit within 0.5% on the wire; two
+ * backlogged Pods each within 10% of an equal share; inside-cluster traffic of the same Pod at least 10x the
+ * limit; a Pod relabelled out of its budget unlimited within 1 s.
+ */
+export function judgeUplink(rows: readonly UplinkRow[]): Verdict[] {
+  const verdicts: Verdict[] = [];
+  const check = (row: UplinkRow, name: string, pass: boolean, detail: string) => verdicts.push({ scenario: row.scenario, check: name, pass, detail });
+  for (const row of rows) {
+    if (row.relabelMs !== undefined) {
+      check(row, "unlimited within 1 s of the label edit", row.relabelMs <= 1000, `${row.relabelMs.toFixed(0)} ms`);
+      check(row, "then far above the budget (>= 10x)", row.goodputBitsPerSec >= 10 * row.limitBitsPerSec, `${mbit(row.goodputBitsPerSec)} Mbit/s`);
+      continue;
+    }
+    if (row.wireRatio !== null) check(row, "uplink wire rate 0.995-1.005 of the limit", row.wireRatio >= 0.995 && row.wireRatio <= 1.005, `wireRatio ${row.wireRatio.toFixed(4)}`);
+    if (row.pods > 1) {
+      const equal = 1 / row.pods;
+      const worst = Math.max(...row.shares.map((share) => Math.abs(share - equal) / equal));
+      check(row, "each Pod within 10% of an equal share", worst <= 0.1, `shares ${row.shares.map((share) => share.toFixed(3)).join(" / ")}`);
+    }
+    if (row.insideGoodputBitsPerSec !== undefined) {
+      check(row, "inside the cluster unlimited (>= 10x the limit)", row.insideGoodputBitsPerSec >= 10 * row.limitBitsPerSec, `${mbit(row.insideGoodputBitsPerSec)} Mbit/s to a Pod on the node`);
+    }
+  }
+  return verdicts;
 }
 
 /**
@@ -148,8 +195,23 @@ export function latencyMarkdown(rows: readonly LatencyRow[]): string[] {
   return lines;
 }
 
+/** The uplink rows as one table (pure). */
+export function uplinkMarkdown(rows: readonly UplinkRow[]): string[] {
+  if (rows.length === 0) return [];
+  const lines = [
+    "", "## The shared uplink: outside-cluster limits and budgets", "",
+    "wireRatio: bytes that crossed the lab node's uplink (its counting qdisc) per second over the streams' steady part, over the limit; shares: each Pod's part of the goodput.", "",
+    "| scenario | limit Mbit/s | Pods | goodput Mbit/s | per Pod Mbit/s | shares | wireRatio | notes |",
+    "|---|---|---|---|---|---|---|---|",
+  ];
+  for (const row of rows) {
+    lines.push(`| ${row.scenario} | ${mbit(row.limitBitsPerSec)} | ${row.pods} | ${mbit(row.goodputBitsPerSec)} | ${row.podGoodputBitsPerSec.map(mbit).join(" / ")} | ${row.shares.map((share) => share.toFixed(3)).join(" / ")} | ${cell(row.wireRatio, 4)} | ${row.notes.join("; ")} |`);
+  }
+  return lines;
+}
+
 export function toMarkdown(results: readonly E2eResult[], verdicts: readonly Verdict[], context: string): string {
-  const rows = results.filter((row): row is E2eRow => !isLatencyRow(row));
+  const rows = results.filter(isStreamRow);
   const lines = [
     "# pacer end-to-end results", "", context, "",
     "| scenario | limit Mbit/s | goodput Mbit/s | max 1 s Mbit/s | fq throttled | horizon drops | retransmits | cc | ping p50 ms | ping p99 ms | status |",
@@ -159,6 +221,7 @@ export function toMarkdown(results: readonly E2eResult[], verdicts: readonly Ver
     lines.push(`| ${row.scenario} | ${mbit(row.limitBitsPerSec)} | ${mbit(row.goodputBitsPerSec)} | ${mbit(row.maxOneSecondBitsPerSec)} | ${cell(row.fqThrottled, 0)} | ${cell(row.horizonDrops, 0)} | ${cell(row.retransmits, 0)} | ${cell(row.cc)} | ${cell(row.pingP50Ms)} | ${cell(row.pingP99Ms)} | ${row.status} |`);
   }
   lines.push(...latencyMarkdown(results.filter(isLatencyRow)));
+  lines.push(...uplinkMarkdown(results.filter(isUplinkRow)));
   const notes = rows.filter((row) => row.notes.length > 0);
   if (notes.length > 0) {
     lines.push("", "## Notes", "");

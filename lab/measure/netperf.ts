@@ -1,7 +1,9 @@
 /**
  * netperf TCP_RR, the request/response probe of the seed article (and of Cilium's and flent's latency
  * tests): one transaction in flight, so its latency is the round trip a light RPC sees. netserver runs
- * serially (-f) in the foreground (-D) so the one pid the lab started is all there is to stop.
+ * serially (-f) in the foreground (-D) so the one pid the lab started is all there is to stop. Unlike ping,
+ * it keeps the normal priority: a closed request/response loop is busy enough to starve the bulk sender
+ * of a one-CPU test kernel at a real-time priority, and the bulk's wire rate would suffer for it.
  */
 import type { ChildProcess } from "node:child_process";
 import { runTool, startBackground, stopBackground } from "../node/exec.js";

@@ -31,7 +31,7 @@ export function summarizePing(output: string): PingSummary {
 
 /** Starts `ping -i <interval> -w <seconds>` in `netns`; collect its output and summarize when it ends. */
 export function startPing(netns: string, target: string, seconds: number, intervalSeconds = 0.1): { process: ChildProcess; done: Promise<PingSummary> } {
-  const ping = startBackground("ping", ["-n", "-i", String(intervalSeconds), "-w", String(seconds), target], { netns });
+  const ping = startBackground("ping", ["-n", "-i", String(intervalSeconds), "-w", String(seconds), target], { netns, realtime: true });
   let output = "";
   ping.stdout?.setEncoding("utf8").on("data", (chunk: string) => { output += chunk; });
   const done = new Promise<PingSummary>((resolve) => ping.on("close", () => resolve(summarizePing(output))));

@@ -2,8 +2,13 @@
  * The rate that left an interface, measured apart from the program's own timeline: the root qdisc's sent
  * bytes (the wire length of every segment, what pacer's limit counts), sampled about once a second while a
  * stream runs. `wireRatio` is the rate over the stream's steady part divided by the limit.
+ *
+ * Read in this process through the addon's netlink dump (about a millisecond), not by running `tc` (tens of
+ * milliseconds in a test kernel, and a varying part of them between the read and its timestamp: ±1% over a
+ * few seconds, more than the 0.5% a wire ratio must be measured to).
  */
-import { readRootFq, readQdiscStats } from "./fq-stats.js";
+import { rootQdisc } from "../../src/bpf/index.js";
+import { netnsPath } from "../node/exec.js";
 
 export interface WireSample {
   /** performance.now() when the counter was read. */
@@ -52,8 +57,7 @@ export class WireRateSampler {
   }
 
   private async readOnce(): Promise<void> {
-    const fq = await readRootFq(this.netns, this.dev);
-    const root = fq ?? (await readQdiscStats(this.netns, this.dev)).find((qdisc) => qdisc.root) ?? null;
-    if (root?.sentBytes != null) this.samples.push({ atMs: performance.now(), bytes: root.sentBytes });
+    const root = rootQdisc(netnsPath(this.netns), this.dev);
+    if (root !== undefined) this.samples.push({ atMs: performance.now(), bytes: Number(root.sentBytes) });
   }
 }

@@ -21,6 +21,11 @@ export class LabCommandError extends Error {
 export interface ToolOptions {
   /** Run inside this named network namespace (under /var/run/netns). */
   netns?: string;
+  /**
+   * Run with a real-time priority (chrt -f 50): a latency probe measures the network, not how long a busy
+   * one-CPU test kernel takes to schedule it (User-Mode Linux ticks at 100 Hz).
+   */
+  realtime?: boolean;
   /** Written to the tool's stdin. */
   input?: string;
   env?: NodeJS.ProcessEnv;
@@ -34,13 +39,14 @@ export interface ToolResult {
   exitCode: number | null;
 }
 
-/** argv for running `command args` in `netns` (or here, when none). */
-export function toolArgv(command: string, args: readonly string[], netns: string | undefined): [string, string[]] {
-  return netns === undefined ? [command, [...args]] : ["nsenter", [`--net=${netnsPath(netns)}`, "--", command, ...args]];
+/** argv for running `command args` in `netns` (or here, when none), optionally at a real-time priority. */
+export function toolArgv(command: string, args: readonly string[], netns: string | undefined, realtime = false): [string, string[]] {
+  const [file, argv]: [string, string[]] = realtime ? ["chrt", ["-f", "50", command, ...args]] : [command, [...args]];
+  return netns === undefined ? [file, argv] : ["nsenter", [`--net=${netnsPath(netns)}`, "--", file, ...argv]];
 }
 
 export function runTool(command: string, args: readonly string[], options: ToolOptions = {}): Promise<ToolResult> {
-  const [file, argv] = toolArgv(command, args, options.netns);
+  const [file, argv] = toolArgv(command, args, options.netns, options.realtime);
   return new Promise((resolve, reject) => {
     const child = spawn(file, argv, { stdio: ["pipe", "pipe", "pipe"], env: options.env ?? process.env });
     let stdout = "";
@@ -61,8 +67,8 @@ export function runTool(command: string, args: readonly string[], options: ToolO
 }
 
 /** Starts a long-running tool (a server) in `netns`; the caller stops it with stopBackground. */
-export function startBackground(command: string, args: readonly string[], options: { netns?: string; env?: NodeJS.ProcessEnv } = {}): ChildProcess {
-  const [file, argv] = toolArgv(command, args, options.netns);
+export function startBackground(command: string, args: readonly string[], options: { netns?: string; env?: NodeJS.ProcessEnv; realtime?: boolean } = {}): ChildProcess {
+  const [file, argv] = toolArgv(command, args, options.netns, options.realtime);
   return spawn(file, argv, { stdio: ["ignore", "pipe", "pipe"], env: options.env ?? process.env });
 }
 

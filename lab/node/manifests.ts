@@ -62,4 +62,15 @@ export class ManifestDirectory {
   async remove(pod: Pick<PodManifest, "namespace" | "name">): Promise<void> {
     await rm(this.pathOf(pod), { force: true });
   }
+
+  /** Any other object the agent reads from the directory (a BandwidthBudget), in a file of its own. */
+  async writeObject(fileName: string, object: Record<string, unknown>): Promise<void> {
+    const temporary = join(this.dir, `.${fileName}.tmp`);
+    await writeFile(temporary, stringify(object));
+    await rename(temporary, join(this.dir, fileName));
+  }
+
+  async removeObject(fileName: string): Promise<void> {
+    await rm(join(this.dir, fileName), { force: true });
+  }
 }

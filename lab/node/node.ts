@@ -2,7 +2,7 @@
  * A small Kubernetes-like node, built the way a real one is:
  *
  *   outside netns  (198.18.0.2, "the internet")
- *        | eth0 ── veth ── eth0 (198.18.0.1, the node's uplink; masquerade for Pods)
+ *        | eth0 ── veth ── eth0 (198.18.0.1, the node's uplink; masquerade for Pods; a counting pfifo on both ends)
  *   node netns ── bridge <prefix>br (10.244.0.1, the CNI `bridge` plugin's gateway)
  *        |── veth ── eth0 in Pod netns (10.244.0.x from `host-local`)
  *
@@ -52,6 +52,8 @@ export interface LabPod {
 
 export interface LabNode {
   readonly netns: string;
+  /** The node's Pod subnet (inside the cluster). */
+  readonly podSubnet: string;
   readonly outsideNetns: string;
   /** The outside host's address (reached through masquerade). */
   readonly outsideIp: string;
@@ -170,10 +172,13 @@ export async function buildNode(options: LabNodeOptions): Promise<LabNode> {
     await runTool("ip", ["-n", outsideNetns, "-batch", "-"], {
       input: [`addr add ${OUTSIDE_IP}/30 dev eth0`, "link set lo up", "link set eth0 up", ""].join("\n"),
     });
+    // A counting root on both ends of the uplink: its sent bytes are what crossed the uplink, per segment
+    // on the wire (veth never queues, so a FIFO changes nothing else).
+    for (const netns of [nodeNetns, outsideNetns]) await runTool("tc", ["qdisc", "replace", "dev", "eth0", "root", "pfifo", "limit", "10000"], { netns });
   } catch (error) {
     await destroy();
     throw new Error(`build lab node ${prefix}: ${(error as Error).message}`, { cause: error });
   }
 
-  return { netns: nodeNetns, outsideNetns, outsideIp: OUTSIDE_IP, uplinkIp: UPLINK_IP, bridgeName, pods, addPod, deletePod, destroy };
+  return { netns: nodeNetns, podSubnet, outsideNetns, outsideIp: OUTSIDE_IP, uplinkIp: UPLINK_IP, bridgeName, pods, addPod, deletePod, destroy };
 }

@@ -94,6 +94,9 @@ export interface AgentRow {
   name?: string;
   direction?: string;
   enforcedBitsPerSecond?: number | null;
+  enforcedExternalBitsPerSecond?: number | null;
+  /** Budgets (namespace/name) the row is charged to. */
+  budgets?: string[];
   state?: string;
   counters?: { packets?: number; bytes?: number; delayedPackets?: number; horizonDrops?: number; ecnMarks?: number } | null;
 }

@@ -50,14 +50,16 @@ export async function measureLatencyRun(run: LatencyRun, place: RunPlace, second
       bulk.catch(() => undefined); // a probe failure is the one reported; the bulk's rejection must not go unhandled
       await new Promise((resolve) => setTimeout(resolve, WARM_UP_S * 1000));
     }
-    const ping = startPing(pod.netns, node.outsideIp, probeSeconds, 0.05);
+    // Every 10 ms: enough samples that the p99 is not one scheduling hiccup of the test kernel.
+    const ping = startPing(pod.netns, node.outsideIp, probeSeconds, 0.01);
     const rr = await runRequestResponse(pod.netns, node.outsideIp, rrPort, probeSeconds);
     const pinged = await ping.done;
     const iperf = bulk === null ? null : await bulk;
-    const ended = performance.now();
     const samples = await sampler.stop();
     const fqAfter = await readRootFq(place.shapedAt.netns, place.shapedAt.dev);
-    const wire = iperf === null ? null : wireBitsPerSecond(samples, started + WARM_UP_S * 1000, ended - COOL_DOWN_S * 1000);
+    // The window is the probes' whole life and a second after: a light flow that starts leaving at once
+    // while the bulk's already-stamped backlog drains, and the slots it leaves when it stops, both fall inside.
+    const wire = iperf === null ? null : wireBitsPerSecond(samples, started + (WARM_UP_S - 0.5) * 1000, started + (seconds - 0.5) * 1000);
     return rowsOf(run, { rr, ping: pinged, iperf, wireBitsPerSec: wire, flowLimitDrops: delta(fqAfter?.flowLimitDrops, fqBefore?.flowLimitDrops) });
   } finally {
     await sampler.stop().catch(() => undefined);
