@@ -3,6 +3,7 @@
  * the CLI prints from them: the BandwidthManager line and the `pacer list` table.
  */
 import type { PodStatusRow } from "../bandwidth/status-row.js";
+import type { KubernetesApiProblem } from "../kube/api/access.js";
 import { formatBitsPerSecond } from "../bandwidth/quantity.js";
 
 export interface BandwidthManagerStatus {
@@ -27,6 +28,8 @@ export interface StatusReport {
   startedAt: string;
   /** Number of rows per state. */
   rows: Record<string, number>;
+  /** Kubernetes API requests that fail now (forbidden, unauthorized, unreachable), with what to do; [] when none. */
+  kubernetesApi: KubernetesApiProblem[];
 }
 
 export interface LimitsReport {
@@ -36,6 +39,14 @@ export interface LimitsReport {
 export function bandwidthManagerLine(input: { enabled: boolean; reason: string | null; bbr: boolean; devices: string[] }): string {
   if (!input.enabled) return `BandwidthManager: Disabled (${input.reason ?? "unknown reason"})`;
   return `BandwidthManager: EDT with BPF [${input.bbr ? "BBR" : "CUBIC"}] [${input.devices.join(",")}]`;
+}
+
+/** `pacer status` lines for the failing Kubernetes API requests (pure): one per request kind, none when all is well. */
+export function kubernetesApiLines(problems: readonly KubernetesApiProblem[] | undefined): string[] {
+  return (problems ?? []).map((problem) => {
+    const status = problem.statusCode === null ? "no answer" : `HTTP ${problem.statusCode}`;
+    return `Kubernetes API: ${problem.verb} ${problem.resource} failing since ${problem.since} (${status}: ${problem.message}): ${problem.action}`;
+  });
 }
 
 const capitalized = (text: string): string => `${text.charAt(0).toUpperCase()}${text.slice(1)}`;

@@ -3,6 +3,7 @@
  * `BandwidthManager: EDT with BPF [CUBIC] [eth0]` or `BandwidthManager: Disabled (<reason>)`.
  * Exit 0 enabled, 3 disabled (so scripts can tell), 1 agent unreachable, 2 usage error.
  */
+import { kubernetesApiLines } from "../../status/api.js";
 import { fetchStatus } from "../../status/client.js";
 import { parseClientArgs } from "../../status/client-args.js";
 
@@ -35,6 +36,7 @@ export async function run(args: string[]): Promise<number> {
     console.log(report.bandwidthManager.line);
     console.log(`Node: ${report.nodeName}  Pods from: ${report.podSource}  Datapath: ${report.datapath ?? "none"}  Ready: ${report.ready ? "yes" : "no"}`);
     console.log(`Limits: ${counts || "none"}`);
+    for (const line of kubernetesApiLines(report.kubernetesApi)) console.log(line);
   }
   return report.bandwidthManager.enabled ? 0 : 3;
 }
