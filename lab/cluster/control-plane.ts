@@ -64,6 +64,11 @@ export interface ControlPlane {
   compact(): Promise<number>;
   /** Requests made by ServiceAccounts, from the audit log (ResponseComplete and Panic stages only). */
   audit(): Promise<AuditRecord[]>;
+  /**
+   * When kube-apiserver was stopped or starting (from stop to /readyz ok). A starting server already answers
+   * before its RBAC cache is filled: ServiceAccounts get 403 then, whatever their roles.
+   */
+  readonly notReady: ReadonlyArray<{ from: Date; to: Date | null }>;
   stop(): Promise<void>;
 }
 
@@ -172,6 +177,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     ...(options.watchCacheOffForPods === true ? ["--watch-cache-sizes=pods#0"] : []),
     "--v=1",
   ];
+  const notReady: Array<{ from: Date; to: Date | null }> = [];
   const readyz = async () => (await apiGetStatus({ server, pki, path: "/readyz" })) === 200;
 
   const startApiserver = async (): Promise<number> => {
@@ -179,6 +185,8 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     apiserver = startLogged(tools.kubeApiserver, apiserverArgs, apiserverLog);
     await waitUntil("kube-apiserver", apiserver, apiserverLog, readyz, 120_000);
     const readyMs = performance.now() - started;
+    const window = notReady.at(-1);
+    if (window !== undefined && window.to === null) window.to = new Date();
     log(`kube-apiserver ready at ${server} in ${readyMs.toFixed(0)} ms (pid ${apiserver.pid})`);
     return readyMs;
   };
@@ -221,7 +229,9 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     get running() {
       return apiserver !== null && apiserver.exitCode === null && apiserver.signalCode === null;
     },
+    notReady,
     async stopApiserver() {
+      notReady.push({ from: new Date(), to: null });
       await stopChild(apiserver);
       log("kube-apiserver stopped");
     },
