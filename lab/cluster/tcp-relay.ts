@@ -21,6 +21,7 @@ export async function startTcpRelay(target: { host: string; port: number }): Pro
   let cut = false;
   const server: Server = createServer((client) => {
     if (cut) {
+      client.on("error", () => { /* reset on purpose */ });
       client.resetAndDestroy();
       return;
     }
