@@ -17,8 +17,9 @@ LAB_PACKAGES=(
   containernetworking-plugins                          # the real CNI bridge/host-local/bandwidth plugins
   user-mode-linux busybox-static                       # the test kernel with fq (docs/design.md, "Test kernels")
   unzip                                                # helm ships zipped inside an npm package
-  openssl                                              # TLS test certificates (src/kube/api)
+  openssl                                              # TLS test certificates (src/kube/api, lab/cluster)
   procps                                               # sysctl (lab/e2e/ingress-scenarios.ts: tcp_ecn)
+  buildah podman debootstrap                           # the image without a Docker daemon (scripts/build-image.sh)
 )
 case "$scope" in
   all) APT_PACKAGES=("${PRODUCT_PACKAGES[@]}" "${LAB_PACKAGES[@]}") ;;
@@ -45,5 +46,6 @@ fi
 bash scripts/install-helm.sh   # the real helm binary for the chart tests (.tools/helm)
 # netperf, the seed article's latency tool, is in bookworm's non-free component: fetched, never installed.
 bash scripts/debian-fetch.sh bookworm non-free netperf >/dev/null
+bash scripts/setup-cluster.sh  # kube-apiserver, kubectl, etcd for the cluster tests (lab/cluster), cached by version
 
 bash scripts/build.sh

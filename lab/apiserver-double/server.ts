@@ -4,7 +4,7 @@
  * /api/v1/namespaces/<ns>/pods`, with `fieldSelector`, `resourceVersion`, `watch=1|true`, watch events as
  * newline-delimited JSON over a chunked response) and core/v1 Events (`POST /api/v1/namespaces/<ns>/events`,
  * `PATCH .../events/<name>`, `GET .../events`). Faults on demand: drop every open connection, expire watches
- * with a 410 ERROR event, or answer everything with 503 for a while.
+ * with a 410 ERROR event, answer everything with 503 for a while, or refuse one verb with 403.
  * It is a test double, not an API server: no auth, no admission, no persistence.
  */
 import { createServer, type IncomingMessage, type ServerResponse, type Server } from "node:http";
@@ -31,6 +31,8 @@ export interface ApiServerDoubleHttp {
   expireWatches(): void;
   /** false: every request is answered 503 and open watches are dropped, until set back to true. */
   setAvailable(available: boolean): void;
+  /** true: `verb resource` (list/watch pods, create/patch events) is answered 403, as RBAC would; false: allowed. */
+  setForbidden(verb: string, resource: string, forbidden: boolean): void;
   close(): Promise<void>;
 }
 
@@ -66,6 +68,7 @@ export async function startHttpDouble(
   const watchResponses = new Map<Watcher, ServerResponse>();
   const counts: RequestCounts = { lists: 0, watches: 0, eventWrites: 0, rejected: 0 };
   let available = true;
+  const forbidden = new Set<string>();
 
   const servePods = (request: IncomingMessage, response: ServerResponse, url: URL, namespace?: string): void => {
     let requirements: FieldRequirement[];
@@ -146,6 +149,14 @@ export async function startHttpDouble(
       return;
     }
     const path = url.pathname.split("/").filter((segment) => segment !== "");
+    const resource = path[2] === "namespaces" ? path[4] : path[2];
+    const watching = url.searchParams.get("watch") === "1" || url.searchParams.get("watch") === "true";
+    const verb = { GET: watching ? "watch" : "list", POST: "create", PATCH: "patch" }[request.method ?? ""] ?? "";
+    if (forbidden.has(`${verb} ${resource}`)) {
+      const message = `${resource} is forbidden: User "test-double" cannot ${verb} resource "${resource}" in API group ""`;
+      sendJson(response, 403, status(403, "Forbidden", message));
+      return;
+    }
     // ["api","v1","pods"] | ["api","v1","namespaces",ns,"pods"] | ["api","v1","namespaces",ns,"events",name?]
     if (path[0] !== "api" || path[1] !== "v1") {
       sendJson(response, 404, status(404, "NotFound", `${url.pathname}: not served by the test double`));
@@ -196,6 +207,10 @@ export async function startHttpDouble(
         watcher.send(goneStatus("0", Number(pods.currentResourceVersion())));
         watcher.end();
       }
+    },
+    setForbidden(verb: string, resource: string, forbid: boolean) {
+      if (forbid) forbidden.add(`${verb} ${resource}`);
+      else forbidden.delete(`${verb} ${resource}`);
     },
     setAvailable(next: boolean) {
       available = next;

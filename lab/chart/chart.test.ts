@@ -40,7 +40,7 @@ describe("helm chart deploy/helm/pacer", { skip: requirePrerequisites([helmMissi
     const role = only(objects, "ClusterRole") as { rules?: Array<Record<string, string[]>> };
     const granted = (role.rules ?? []).map((rule) => ({ ...rule, verbs: [...(rule.verbs ?? [])].sort() }));
     assert.deepEqual(granted, [
-      { apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "watch"] },
+      { apiGroups: [""], resources: ["pods"], verbs: ["list", "watch"] },
       { apiGroups: [""], resources: ["events"], verbs: ["create", "patch"] },
     ]);
     assert.doesNotMatch(JSON.stringify(role.rules), /\*/);

@@ -15,6 +15,7 @@ import { ReconcileLoop } from "../bandwidth/loop.js";
 import { Reconciler } from "../bandwidth/reconciler.js";
 import type { AgentConfig } from "../config/config.js";
 import type { Datapath } from "../datapath/datapath.js";
+import { ApiAccess } from "../kube/api/access.js";
 import type { EventSink } from "../kube/events.js";
 import { createLogEventSink } from "../kube/log-events.js";
 import type { ObjectSource, PodSource } from "../kube/pod.js";
@@ -87,7 +88,8 @@ export async function flushAndCloseEvents(sink: EventSink, deadlineMs: number, l
 export async function startAgent(config: AgentConfig, overrides: AgentOverrides = {}): Promise<RunningAgent> {
   const log = overrides.log ?? ((line: string) => console.log(`${new Date().toISOString()} ${line}`));
   const startedAt = new Date().toISOString();
-  const kubeOptions = { kubeconfig: config.kubeconfig, nodeName: config.nodeName, log };
+  const apiAccess = new ApiAccess();
+  const kubeOptions = { kubeconfig: config.kubeconfig, nodeName: config.nodeName, log, access: apiAccess };
   const events =
     overrides.events ?? (config.podsDir ? null : await openKubernetesEvents(kubeOptions)) ?? createLogEventSink(log);
 
@@ -165,6 +167,7 @@ export async function startAgent(config: AgentConfig, overrides: AgentOverrides 
       budgets: reconciler?.budgetRows().length ?? 0,
       invalidBudgets: budgets.problems().length,
       internalRanges: ranges.ranges().length,
+      kubernetesApi: apiAccess.problems(),
     };
   };
   const budgetsReport = (): BudgetsReport => ({ budgets: reconciler?.budgetRows() ?? [], problems: budgets.problems() });

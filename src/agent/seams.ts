@@ -6,6 +6,7 @@
  */
 import type { Datapath } from "../datapath/datapath.js";
 import type { EdtDatapathOptions } from "../datapath/edt/index.js";
+import type { ApiAccess } from "../kube/api/access.js";
 import type { EventSink } from "../kube/events.js";
 import type { PodSource } from "../kube/pod.js";
 
@@ -18,6 +19,8 @@ export interface KubeOptions {
   kubeconfig: string;
   nodeName: string;
   log(line: string): void;
+  /** What the API requests met, for `pacer status`. */
+  access: ApiAccess;
 }
 
 /** The kernel probe (src/probe): can this kernel do EDT with fq? A probe that fails is a reason, not a crash. */

@@ -22,10 +22,13 @@
  *   outlives it by a minute;
  * - a Pod deleted and recreated under the same name while we were not watching comes back as an "update"
  *   with a new uid. Gap: we emit a delete of the old uid first (podKeyOf includes the uid);
- * - callback exceptions are swallowed by its line parser. Gap: we catch and log them ourselves.
+ * - callback exceptions are swallowed by its line parser. Gap: we catch and log them ourselves;
+ * - what a list or watch met (403, 401, unreachable) is only logged. Gap: each outcome goes to an ApiAccess,
+ *   which `pacer status` shows, and a relist after 410 is logged.
  */
 import type { KubeConfig, V1Pod } from "@kubernetes/client-node";
 import { Watch } from "@kubernetes/client-node/dist/watch.js";
+import { statusCodeOf, type ApiAccess } from "./api/access.js";
 import { closeConnection, type ApiConnection } from "./api/connection.js";
 import { loadApiConnection } from "./api/load.js";
 import { describeApiError, kubeRequest } from "./api/request.js";
@@ -37,6 +40,8 @@ export interface InformerPodSourceOptions {
   kubeconfig?: string;
   nodeName: string;
   log?: (line: string) => void;
+  /** Where list and watch failures are reported (and cleared by a success), for `pacer status`. */
+  access?: ApiAccess;
   /** Restart backoff after API errors (defaults: 500 ms doubling to 30 s). */
   backoff?: { initialMilliseconds?: number; maxMilliseconds?: number };
 }
@@ -66,6 +71,7 @@ class ObservedWatch extends Watch {
   constructor(
     connection: ApiConnection,
     private readonly beforeWatch: () => boolean,
+    private readonly access: ApiAccess | undefined,
   ) {
     // Watch reads only getCurrentCluster() and applyToFetchOptions() from its config (dist/watch.js)
     super(connection as unknown as KubeConfig);
@@ -80,7 +86,20 @@ class ObservedWatch extends Watch {
     this.clearWatchdog();
     if (!this.beforeWatch()) return new AbortController(); // stopped while listing: do not connect
     const timeoutSeconds = Math.round(randomBetween(300, 600));
-    const controller = await super.watch(path, { ...queryParams, timeoutSeconds }, callback, done);
+    // For `pacer status`: a watch refused before its stream opened (403, connection refused) is a problem;
+    // 410 Gone only means "list again".
+    let opened = false;
+    let refused = false;
+    const reportingDone = (error: unknown) => {
+      if (error && !opened && statusCodeOf(error) !== 410) {
+        refused = true;
+        this.access?.failed("watch", "pods", error, describeApiError(error));
+      }
+      done(error);
+    };
+    const controller = await super.watch(path, { ...queryParams, timeoutSeconds }, callback, reportingDone);
+    opened = true;
+    if (!refused) this.access?.succeeded("watch", "pods");
     this.watchdog = setTimeout(() => controller.abort(), (timeoutSeconds + 60) * 1000);
     this.watchdog.unref();
     return controller;
@@ -169,9 +188,19 @@ export function createInformerPodSource(options: InformerPodSourceOptions): PodS
       onEvent = handler;
       stopped = false;
       const api = (connection = await loadApiConnection(options.kubeconfig, { log }));
-      watch = new ObservedWatch(api, beforeWatch);
-      const list = () => kubeRequest<KubeList<V1Pod>>(api, { method: "GET", path: podsPath, query: { fieldSelector } });
-      const handlers = { onAdd: onUpsert, onUpdate: onUpsert, onDelete, onError: scheduleRestart };
+      watch = new ObservedWatch(api, beforeWatch, options.access);
+      const list = async () => {
+        try {
+          const pods = await kubeRequest<KubeList<V1Pod>>(api, { method: "GET", path: podsPath, query: { fieldSelector } });
+          options.access?.succeeded("list", "pods");
+          return pods;
+        } catch (error) {
+          options.access?.failed("list", "pods", error, describeApiError(error));
+          throw error;
+        }
+      };
+      const onExpired = () => log(`pacer informer: the watch's resourceVersion expired (410 Gone: etcd compacted it): listing pods on node ${options.nodeName} again`);
+      const handlers = { onAdd: onUpsert, onUpdate: onUpsert, onDelete, onError: scheduleRestart, onExpired };
       informer = new ListWatch<V1Pod>(podsPath, watch, list, handlers, { fieldSelector });
       const syncedPromise = new Promise<void>((resolve) => (resolveSynced = resolve));
       informer.start().catch(scheduleRestart);

@@ -11,6 +11,7 @@
  *   written coalesce into one write carrying the latest count, so counts stay exact under the limit.
  */
 import type { CoreV1Event } from "@kubernetes/client-node";
+import type { ApiAccess } from "./api/access.js";
 import { closeConnection, type ApiConnection } from "./api/connection.js";
 import { loadApiConnection } from "./api/load.js";
 import { describeApiError, KubeApiError, kubeRequest } from "./api/request.js";
@@ -20,6 +21,8 @@ import type { PodInfo } from "./pod.js";
 export interface KubernetesEventSinkOptions {
   /** Path of a kubeconfig ("" / undefined: in-cluster, else default loading rules), or a connection. */
   kubeconfig?: string | ApiConnection;
+  /** Where create/patch failures are reported (and cleared by a success), for `pacer status`. */
+  access?: ApiAccess;
   /** source.host and reportingInstance of every Event. */
   nodeName: string;
   log?: (line: string) => void;
@@ -213,11 +216,13 @@ export class KubernetesEventSink implements EventSink {
       firstTimestamp: entry.firstTimestamp,
       lastTimestamp: entry.lastTimestamp,
     };
-    const created = await kubeRequest<CoreV1Event>(await this.connection, {
-      method: "POST",
-      path: `/api/v1/namespaces/${encodeURIComponent(pod.namespace)}/events`,
-      body,
-    });
+    const created = await this.reported("create", async () =>
+      kubeRequest<CoreV1Event>(await this.connection, {
+        method: "POST",
+        path: `/api/v1/namespaces/${encodeURIComponent(pod.namespace)}/events`,
+        body,
+      }),
+    );
     entry.eventName = created.metadata?.name ?? body.metadata.name;
   }
 
@@ -228,15 +233,29 @@ export class KubernetesEventSink implements EventSink {
       { op: "replace", path: "/lastTimestamp", value: rfc3339(entry.lastTimestamp) },
     ];
     try {
-      await kubeRequest(await this.connection, {
-        method: "PATCH",
-        path: `/api/v1/namespaces/${encodeURIComponent(entry.pod.namespace)}/events/${encodeURIComponent(entry.eventName ?? "")}`,
-        body,
-        contentType: "application/json-patch+json",
-      });
+      await this.reported("patch", async () =>
+        kubeRequest(await this.connection, {
+          method: "PATCH",
+          path: `/api/v1/namespaces/${encodeURIComponent(entry.pod.namespace)}/events/${encodeURIComponent(entry.eventName ?? "")}`,
+          body,
+          contentType: "application/json-patch+json",
+        }),
+      );
       return true;
     } catch (error) {
       if (error instanceof KubeApiError && error.statusCode === 404) return false;
+      throw error;
+    }
+  }
+
+  /** Runs one Event request and reports its outcome (a 404 on patch is an expired Event, not a problem). */
+  private async reported<T>(verb: "create" | "patch", request: () => Promise<T>): Promise<T> {
+    try {
+      const result = await request();
+      this.options.access?.succeeded(verb, "events");
+      return result;
+    } catch (error) {
+      if (!(error instanceof KubeApiError && error.statusCode === 404)) this.options.access?.failed(verb, "events", error, describeApiError(error));
       throw error;
     }
   }

@@ -7,8 +7,8 @@
  * resourceVersion with the label/field selectors; objects missing from a relist get onDelete; a list object or
  * watch event whose resourceVersion equals the cached one is not an update; a watch that ends cleanly re-watches
  * from the last resourceVersion; 410 Gone (HTTP status, or an ERROR event followed by the watch ending) clears
- * the resourceVersion so the next round relists; any other error goes to onError and stops (the caller decides
- * when to start() again).
+ * the resourceVersion so the next round relists (added here: onExpired says so first); any other error goes to
+ * onError and stops (the caller decides when to start() again).
  */
 import type { Watch } from "@kubernetes/client-node/dist/watch.js";
 
@@ -25,6 +25,8 @@ export interface ListWatchHandlers<T> {
   onUpdate(object: T): void;
   onDelete(object: T): void;
   onError(error: unknown): void;
+  /** The watch's resourceVersion expired (410 Gone): about to list again. */
+  onExpired?(): void;
 }
 
 type WatchLike = Pick<Watch, "watch">;
@@ -32,6 +34,7 @@ type WatchLike = Pick<Watch, "watch">;
 export class ListWatch<T extends KubeObject> {
   private objects = new Map<string, Map<string, T>>();
   private resourceVersion = "";
+  private expired = false;
   private stopped = false;
   private request: AbortController | undefined;
 
@@ -61,10 +64,12 @@ export class ListWatch<T extends KubeObject> {
   private async doneHandler(error: unknown): Promise<void> {
     this.abortRequest();
     const status = error as { statusCode?: unknown; code?: unknown } | null;
-    if (status && (status.statusCode === 410 || status.code === 410)) this.resourceVersion = "";
+    if (status && (status.statusCode === 410 || status.code === 410)) this.expire();
     else if (error) return this.handlers.onError(error);
     if (this.stopped) return;
     if (!this.resourceVersion) {
+      if (this.expired) this.handlers.onExpired?.();
+      this.expired = false;
       let list: KubeList<T>;
       try {
         list = await this.list();
@@ -89,7 +94,7 @@ export class ListWatch<T extends KubeObject> {
   private watchHandler(phase: string, object: T & { code?: unknown }): void {
     switch (phase) {
       case "ERROR":
-        if (object.code === 410) this.resourceVersion = "";
+        if (object.code === 410) this.expire();
         return; // the watch ends after an ERROR event; doneHandler restarts
       case "ADDED":
       case "MODIFIED":
@@ -101,6 +106,11 @@ export class ListWatch<T extends KubeObject> {
       default: // BOOKMARK: only the resourceVersion moves
     }
     this.resourceVersion = object.metadata?.resourceVersion ?? "";
+  }
+
+  private expire(): void {
+    this.resourceVersion = "";
+    this.expired = true;
   }
 
   private namespaceOf(object: T, create: boolean): Map<string, T> | undefined {

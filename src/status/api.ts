@@ -4,6 +4,7 @@
  */
 import type { BudgetStatusRow } from "../bandwidth/budget-timelines.js";
 import type { PodStatusRow } from "../bandwidth/status-row.js";
+import type { KubernetesApiProblem } from "../kube/api/access.js";
 import { formatBitsPerSecond } from "../bandwidth/quantity.js";
 
 export interface BandwidthManagerStatus {
@@ -32,6 +33,8 @@ export interface StatusReport {
   budgets: number;
   invalidBudgets: number;
   internalRanges: number;
+  /** Kubernetes API requests that fail now (forbidden, unauthorized, unreachable), with what to do; [] when none. */
+  kubernetesApi: KubernetesApiProblem[];
 }
 
 export interface LimitsReport {
@@ -62,6 +65,14 @@ export interface RangesReport {
 export function bandwidthManagerLine(input: { enabled: boolean; reason: string | null; bbr: boolean; devices: string[] }): string {
   if (!input.enabled) return `BandwidthManager: Disabled (${input.reason ?? "unknown reason"})`;
   return `BandwidthManager: EDT with BPF [${input.bbr ? "BBR" : "CUBIC"}] [${input.devices.join(",")}]`;
+}
+
+/** `pacer status` lines for the failing Kubernetes API requests (pure): one per request kind, none when all is well. */
+export function kubernetesApiLines(problems: readonly KubernetesApiProblem[] | undefined): string[] {
+  return (problems ?? []).map((problem) => {
+    const status = problem.statusCode === null ? "no answer" : `HTTP ${problem.statusCode}`;
+    return `Kubernetes API: ${problem.verb} ${problem.resource} failing since ${problem.since} (${status}: ${problem.message}): ${problem.action}`;
+  });
 }
 
 const capitalized = (text: string): string => `${text.charAt(0).toUpperCase()}${text.slice(1)}`;

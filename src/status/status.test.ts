@@ -7,8 +7,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { PodStatusRow } from "../bandwidth/status-row.js";
-import { bandwidthManagerLine, formatLimitsTable, type StatusReport } from "./api.js";
 import { formatBudgetsTable, formatRangesTable } from "./tables.js";
+import { bandwidthManagerLine, formatLimitsTable, kubernetesApiLines, type StatusReport } from "./api.js";
 import { fetchLimits, fetchStatus } from "./client.js";
 import { defaultRouteDevicesFrom } from "./devices.js";
 import { startStatusServer } from "./server.js";
@@ -22,6 +22,7 @@ const status: StatusReport = {
   bandwidthManager: { enabled: false, reason: "fq qdisc missing", congestionControl: "CUBIC", devices: ["eth0"], line: "BandwidthManager: Disabled (fq qdisc missing)" },
   nodeName: "node-a", podSource: "pods-dir:/x", datapath: null, ready: true, startedAt: "2026-01-01T00:00:00.000Z", rows: { enforced: 1 },
   budgets: 1, invalidBudgets: 0, internalRanges: 2,
+  kubernetesApi: [],
 };
 
 describe("status line and list table", () => {
@@ -54,6 +55,18 @@ describe("status line and list table", () => {
     const ranges = formatRangesTable({ ranges: [{ prefix: "10.42.0.0/16", sources: ["configured (--internal-cidrs)", "node podCIDR"] }], error: null });
     assert.match(ranges, /^INSIDE THE CLUSTER\s+FROM\n10\.42\.0\.0\/16\s+configured \(--internal-cidrs\), node podCIDR$/);
     assert.match(formatRangesTable({ ranges: [], error: "set: EPERM" }), /every destination counts as outside\nerror: set: EPERM$/);
+  });
+});
+
+describe("Kubernetes API problems in pacer status", () => {
+  it("one line per failing request kind, with the status, what the server said and what to do; none when all is well", () => {
+    assert.deepEqual(kubernetesApiLines(status.kubernetesApi), []);
+    const [line, ...others] = kubernetesApiLines([{
+      verb: "watch", resource: "pods", statusCode: 403, message: "HTTP 403: Forbidden", action: 'grant verb "watch" on resource "pods"', since: "2026-01-01T00:00:00.000Z",
+    }]);
+    assert.equal(others.length, 0);
+    assert.equal(line, 'Kubernetes API: watch pods failing since 2026-01-01T00:00:00.000Z (HTTP 403: HTTP 403: Forbidden): grant verb "watch" on resource "pods"');
+    assert.match(kubernetesApiLines([{ verb: "list", resource: "pods", statusCode: null, message: "ECONNREFUSED", action: "retrying", since: "t" }])[0] ?? "", /\(no answer: ECONNREFUSED\)/);
   });
 });
 
