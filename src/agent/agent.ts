@@ -126,7 +126,11 @@ export async function startAgent(config: AgentConfig, overrides: AgentOverrides 
   const budgets = new BudgetBook((report) =>
     log(`budget ${report.namespace}/${report.name} is invalid: ${report.problems.join("; ")}${report.keptLastGood ? "; its last valid version stays in force" : ""}`),
   );
-  const metrics = createMetrics(rows, manager);
+  const metrics = createMetrics(rows, manager, {
+    budgets: () => reconciler?.budgetRows() ?? [],
+    invalidBudgets: () => budgets.problems().length,
+    internalRanges: () => ranges.ranges().length,
+  });
 
   reconciler = new Reconciler({
     datapath: lateDatapath,

@@ -4,7 +4,9 @@
  * manager's on/off state likewise from its owner.
  */
 import { Counter, Gauge, Registry } from "prom-client";
+import type { BudgetStatusRow } from "../bandwidth/budget-timelines.js";
 import type { PodStatusRow } from "../bandwidth/status-row.js";
+import { budgetMetrics } from "./budget-metrics.js";
 
 export interface PacerMetrics {
   registry: Registry;
@@ -14,10 +16,20 @@ export interface PacerMetrics {
 
 const POD_LABELS = ["namespace", "pod", "direction"] as const;
 
+/** What the budget and scope series read at scrape time (budget-metrics.ts). */
+export interface SharedUplinkReadings {
+  budgets(): BudgetStatusRow[];
+  invalidBudgets(): number;
+  internalRanges(): number;
+}
+
+const NO_SHARED_UPLINK: SharedUplinkReadings = { budgets: () => [], invalidBudgets: () => 0, internalRanges: () => 0 };
+
 /** `manager`: the bandwidth manager's state (agent/manager-state.ts), read at scrape time. */
-export function createMetrics(rows: () => PodStatusRow[], manager: { readonly enabled: boolean }): PacerMetrics {
+export function createMetrics(rows: () => PodStatusRow[], manager: { readonly enabled: boolean }, shared: SharedUplinkReadings = NO_SHARED_UPLINK): PacerMetrics {
   const registry = new Registry();
-  const enforced = () => rows().filter((row) => row.counters !== null && row.enforcedBitsPerSecond !== null);
+  // Every row the datapath enforces something for: a limit on all traffic, outside the cluster, or budgets only.
+  const enforced = () => rows().filter((row) => row.counters !== null);
   const labelsOf = (row: PodStatusRow) => ({ namespace: row.namespace, pod: row.name, direction: row.direction });
 
   new Gauge({
@@ -27,7 +39,17 @@ export function createMetrics(rows: () => PodStatusRow[], manager: { readonly en
     registers: [registry],
     collect() {
       this.reset();
-      for (const row of enforced()) this.set(labelsOf(row), row.enforcedBitsPerSecond ?? 0);
+      for (const row of enforced()) if (row.enforcedBitsPerSecond !== null) this.set(labelsOf(row), row.enforcedBitsPerSecond);
+    },
+  });
+  new Gauge({
+    name: "pacer_pod_external_limit_bits_per_second",
+    help: "Limit on the Pod's traffic to or from outside the cluster (pacer.dev/external-*-bandwidth), bits per second on the wire.",
+    labelNames: POD_LABELS,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const row of enforced()) if (row.enforcedExternalBitsPerSecond !== null) this.set(labelsOf(row), row.enforcedExternalBitsPerSecond);
     },
   });
   const counterFromRows = (name: string, help: string, pick: (row: PodStatusRow) => number) =>
@@ -45,6 +67,9 @@ export function createMetrics(rows: () => PodStatusRow[], manager: { readonly en
   counterFromRows("pacer_pod_packets_total", "Packets that went through the Pod's shaper.", (row) => row.counters?.packets ?? 0);
   counterFromRows("pacer_pod_delayed_packets_total", "Packets given a departure time in the future (paced).", (row) => row.counters?.delayedPackets ?? 0);
   counterFromRows("pacer_pod_drops_total", "Packets dropped because their departure time was beyond the horizon.", (row) => row.counters?.horizonDrops ?? 0);
+  counterFromRows("pacer_pod_bypassed_packets_total", "Packets of a light flow that left at once instead of behind the Pod's bulk flows (flow isolation; still charged).", (row) => row.counters?.bypassedPackets ?? 0);
+  counterFromRows("pacer_pod_ecn_marks_total", "Packets CE-marked because their departure was beyond the ECN threshold (ingress).", (row) => row.counters?.ecnMarks ?? 0);
+  budgetMetrics(registry, shared);
 
   new Gauge({
     name: "pacer_edt_available",
