@@ -237,8 +237,10 @@ int pacer_edt(struct __sk_buff *skb)
 		 * Pod's — leaves at once; bulk flows always have a packet pending under TCP Small Queues. A packet
 		 * the socket itself stamped for later (TCP pacing under fq: BBR, SO_MAX_PACING_RATE) is from a
 		 * flow that paces itself, a bulk flow that merely keeps its queue short: it never bypasses. */
-		if (flow && flow->last_departure_ns <= now && own <= now) {
-			__u64 cost = all_cost > external_cost ? all_cost : external_cost;
+		__u64 cost = all_cost > external_cost ? all_cost : external_cost;
+		/* cost 0: no own timeline applies to this packet (budgets only, or inside-cluster traffic of an
+		 * outside-cluster limit), so there is nothing to bypass. */
+		if (flow && cost != 0 && flow->last_departure_ns <= now && own <= now) {
 			__u64 flow_credit = refilled(flow->credit_ns, flow->refill_ns, now, flow_cap);
 			__u64 pod_credit = refilled(pod->bypass_credit_ns, pod->bypass_refill_ns, now, bypass_cap);
 			if (flow_credit >= cost && pod_credit >= cost) {

@@ -15,8 +15,9 @@ export interface E2eRun {
 }
 
 /** Runs the suite in a fresh test kernel; output lines go to `onOutput` as they come. */
-export async function runE2eInTestKernel(options: { seconds: number; reduced: boolean; onOutput?: (text: string) => void }): Promise<E2eRun> {
-  const script = `exec node dist/lab/e2e/guest-main.js --seconds ${options.seconds} --out "$PACER_LAB_EXCHANGE/e2e.json" --repo ${shellQuote(REPO_DIR)}${options.reduced ? " --reduced" : ""}`;
+export async function runE2eInTestKernel(options: { seconds: number; reduced: boolean; only?: string; onOutput?: (text: string) => void }): Promise<E2eRun> {
+  const only = options.only === undefined ? "" : ` --only ${shellQuote(options.only)}`;
+  const script = `exec node dist/lab/e2e/guest-main.js --seconds ${options.seconds} --out "$PACER_LAB_EXCHANGE/e2e.json" --repo ${shellQuote(REPO_DIR)}${options.reduced ? " --reduced" : ""}${only}`;
   const result = await runInTestKernel({
     // The full run measures some 60 latency runs besides the stream scenarios: ~25 min in User-Mode Linux.
     script, cwd: REPO_DIR, collectFiles: ["e2e.json"], timeoutMs: (options.reduced ? 15 : 60) * 60_000,

@@ -16,6 +16,7 @@ import { AgentControl } from "./agent-control.js";
 import { unlimitedPacerOff, type ScenarioContext } from "./baseline-scenarios.js";
 import { pacerIngress } from "./ingress-scenarios.js";
 import { lifecycleScenarios, rootQdiscKind } from "./lifecycle-scenarios.js";
+import { costScenarios } from "./cost/scenarios.js";
 import { latencyScenarios } from "./latency/scenarios.js";
 import { labInternalCidrs, uplinkScenarios } from "./uplink-scenarios.js";
 import { emptyRow, type E2eResult } from "./rows.js";
@@ -31,6 +32,12 @@ const SCENARIOS_FULL = [
 ];
 const SCENARIOS_REDUCED = ["unlimited, pacer on", "pacer 10M, cubic", "pacer ingress 10M, cubic", "annotation edit 10M->50M", "annotation removed", "Pod deleted"];
 
+function groupOfScenario(name: string): ScenarioGroup {
+  if (name.startsWith("pacer ingress")) return "ingress";
+  if (["annotation", "Pod deleted"].some((prefix) => name.startsWith(prefix))) return "lifecycle";
+  return "streams";
+}
+
 async function agentUnavailableReason(repoDir: string): Promise<string | null> {
   try {
     await access(join(repoDir, "dist", "src", "cli", "commands", "agent.js"));
@@ -43,8 +50,16 @@ async function agentUnavailableReason(repoDir: string): Promise<string | null> {
 /** A Pod manifest like the seed's unannotated netperf-client, for another Pod on the node. */
 const plainManifest = (pod: LabPod): PodManifest => ({ ...seedPod("netperf-client", NODE_NAME, pod.ip), name: pod.name });
 
-export async function* pacerScenarios(context: ScenarioContext, options: { repoDir: string; reduced: boolean }): AsyncGenerator<E2eResult> {
-  const names = options.reduced ? SCENARIOS_REDUCED : SCENARIOS_FULL;
+/** Groups of scenarios `--only` can pick (a developer's loop; a full or reduced run has every group). */
+export const SCENARIO_GROUPS = ["streams", "ingress", "latency", "uplink", "cost", "lifecycle"] as const;
+export type ScenarioGroup = (typeof SCENARIO_GROUPS)[number];
+
+export async function* pacerScenarios(
+  context: ScenarioContext,
+  options: { repoDir: string; reduced: boolean; only?: ReadonlySet<ScenarioGroup> },
+): AsyncGenerator<E2eResult> {
+  const want = (group: ScenarioGroup) => options.only === undefined || options.only.has(group);
+  const names = (options.reduced ? SCENARIOS_REDUCED : SCENARIOS_FULL).filter((name) => options.only === undefined || want(groupOfScenario(name)));
   const unavailable = await agentUnavailableReason(options.repoDir);
   const notRun = (reason: string) => names.map((name) => ({ ...emptyRow(name, null), status: reason }));
   if (unavailable !== null) {
@@ -84,17 +99,17 @@ export async function* pacerScenarios(context: ScenarioContext, options: { repoD
     const firstApplyMs = await waitForEgressLimit(control.agent, "netperf-server", 10 * M);
     log(`10M enforced ${firstApplyMs.toFixed(0)} ms after the manifest was written`);
 
-    yield* await compareUnlimitedOffOn({
+    if (want("streams")) yield* await compareUnlimitedOffOn({
       control, pod: unlimited, limitedPodName: "netperf-server", limitedBitsPerSec: 10 * M,
       toOutside: { receiverNetns: node.outsideNetns, receiverIp: node.outsideIp },
       pairs: options.reduced ? 4 : 8, secondsPerRun: options.reduced ? 3 : 4, log,
     });
     await waitForEgressLimit(control.agent, "netperf-server", 10 * M);
 
-    for (const cc of options.reduced ? ["cubic"] : ["cubic", "bbr"]) {
+    for (const cc of !want("streams") ? [] : options.reduced ? ["cubic"] : ["cubic", "bbr"]) {
       yield fillRow(emptyRow(`pacer 10M, ${cc}`, 10 * M), await measureStream({ ...toOutside, congestionControl: cc, pingDuringStream: true }));
     }
-    if (!options.reduced) {
+    if (!options.reduced && want("streams")) {
       const manyFlows = fillRow(emptyRow("pacer 10M, 8 cubic streams", 10 * M), await measureStream({ ...toOutside, congestionControl: "cubic", parallel: 8, pingDuringStream: true }));
       manyFlows.notes.push("iperf3 -P 8 from the limited Pod; ping from the same Pod during the streams");
       yield manyFlows;
@@ -104,12 +119,13 @@ export async function* pacerScenarios(context: ScenarioContext, options: { repoD
       yield fillRow(emptyRow("pacer 100M", 100 * M), await measureStream(toOutside));
     }
 
-    yield await pacerIngress({ node, control, manifests, manifestFor: plainManifest, seconds });
+    if (want("ingress")) yield await pacerIngress({ node, control, manifests, manifestFor: plainManifest, seconds });
 
-    for await (const rows of latencyScenarios({ node, control, manifests, manifestFor: plainManifest, seconds, reduced: options.reduced, log })) yield* rows;
-    yield* uplinkScenarios({ node, control, manifests, manifestFor: plainManifest, seconds, log });
+    if (want("latency")) for await (const rows of latencyScenarios({ node, control, manifests, manifestFor: plainManifest, seconds, reduced: options.reduced, log })) yield* rows;
+    if (want("uplink")) yield* uplinkScenarios({ node, control, manifests, manifestFor: plainManifest, seconds, log });
+    if (!options.reduced && want("cost")) yield* await costScenarios({ node, control, manifests, manifestFor: plainManifest, seconds, log });
 
-    yield* await lifecycleScenarios({
+    if (want("lifecycle")) yield* await lifecycleScenarios({
       node, control, server, client, serverManifest, setLimit, removeManifest: (manifest) => manifests.remove(manifest),
       qdiscBefore, bpffsDir, toOutside, seconds,
     });

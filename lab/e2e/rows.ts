@@ -4,6 +4,7 @@
  * load) live in one array; `probe` tells a latency row. Pure: the guest produces rows, the host judges and
  * writes them.
  */
+import { costMarkdown, isCostRow, type CostRow } from "./cost/cost-rows.js";
 import { median } from "./paired-runs.js";
 
 /** One light probe of one latency run (lab/e2e/latency/). */
@@ -35,12 +36,12 @@ export interface LatencyRow {
 export interface UplinkRow {
   scenario: string;
   limitBitsPerSec: number;
-  /** All measured streams together (receiver-side payload). */
+  /** The measured streams' goodputs added up (each over its own seconds: iperf3's receiver-side payload). */
   goodputBitsPerSec: number;
   /** What crossed the uplink (its counting qdisc) over the steady part, over the limit. */
   wireRatio: number | null;
   pods: number;
-  /** Each Pod's part of the goodput (0.5 each is an equal share of two). */
+  /** Each Pod's part of what the Pods' shaping qdiscs sent over one common window (0.5 each: equal shares of two). */
   shares: number[];
   podGoodputBitsPerSec: number[];
   /** The same Pod's stream to a Pod inside the cluster, at the same time (outside-cluster limit). */
@@ -50,10 +51,11 @@ export interface UplinkRow {
   notes: string[];
 }
 
-export type E2eResult = E2eRow | LatencyRow | UplinkRow;
+export type E2eResult = E2eRow | LatencyRow | UplinkRow | CostRow;
 export const isLatencyRow = (row: E2eResult): row is LatencyRow => "probe" in row;
 export const isUplinkRow = (row: E2eResult): row is UplinkRow => "shares" in row;
-export const isStreamRow = (row: E2eResult): row is E2eRow => !isLatencyRow(row) && !isUplinkRow(row);
+export { isCostRow };
+export const isStreamRow = (row: E2eResult): row is E2eRow => !isLatencyRow(row) && !isUplinkRow(row) && !isCostRow(row);
 
 export interface E2eRow {
   scenario: string;
@@ -200,7 +202,7 @@ export function uplinkMarkdown(rows: readonly UplinkRow[]): string[] {
   if (rows.length === 0) return [];
   const lines = [
     "", "## The shared uplink: outside-cluster limits and budgets", "",
-    "wireRatio: bytes that crossed the lab node's uplink (its counting qdisc) per second over the streams' steady part, over the limit; shares: each Pod's part of the goodput.", "",
+    "wireRatio: bytes that crossed the lab node's uplink (its counting qdisc) per second over the streams' steady part, over the limit; shares: each Pod's part of what the Pods' own qdiscs sent over the same window.", "",
     "| scenario | limit Mbit/s | Pods | goodput Mbit/s | per Pod Mbit/s | shares | wireRatio | notes |",
     "|---|---|---|---|---|---|---|---|",
   ];
@@ -222,6 +224,7 @@ export function toMarkdown(results: readonly E2eResult[], verdicts: readonly Ver
   }
   lines.push(...latencyMarkdown(results.filter(isLatencyRow)));
   lines.push(...uplinkMarkdown(results.filter(isUplinkRow)));
+  lines.push(...costMarkdown(results.filter(isCostRow)));
   const notes = rows.filter((row) => row.notes.length > 0);
   if (notes.length > 0) {
     lines.push("", "## Notes", "");

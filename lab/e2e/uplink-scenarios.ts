@@ -11,7 +11,7 @@
  * Wire rates are the uplink's counting qdisc (lab/node: a pfifo on both ends), apart from the program.
  */
 import { WireRateSampler, wireBitsPerSecond } from "../measure/index.js";
-import { findAgentRow, type AgentRow, type LabNode, type LabPod, type ManifestDirectory, type PodManifest } from "../node/index.js";
+import { findAgentRow, hostVethName, runTool, type AgentRow, type LabNode, type LabPod, type ManifestDirectory, type PodManifest } from "../node/index.js";
 import type { AgentControl } from "./agent-control.js";
 import type { UplinkRow } from "./rows.js";
 import { measureStream, type StreamOutcome, type StreamPlan } from "./stream.js";
@@ -38,23 +38,45 @@ const budgetObject = (name: string, direction: "egress" | "ingress", rate: strin
   spec: { podSelector: { matchLabels: { app: "crawler" } }, [direction]: rate, scope: "OutsideCluster" },
 });
 
-/** Streams from (egress) or into (ingress) every Pod at once, with the uplink's wire rate over their steady part. */
-async function concurrently(plans: StreamPlan[], wire: { netns: string; dev: string }): Promise<{ outcomes: StreamOutcome[]; wireBitsPerSec: number | null }> {
-  const sampler = new WireRateSampler(wire.netns, wire.dev);
-  sampler.start();
-  const started = performance.now();
-  const outcomes = await Promise.all(plans.map((plan) => measureStream(plan)));
-  const samples = await sampler.stop();
-  const seconds = Math.min(...plans.map((plan) => plan.seconds));
-  return { outcomes, wireBitsPerSec: wireBitsPerSecond(samples, started + 2000, started + (seconds - 0.5) * 1000) };
+interface Place {
+  netns: string;
+  dev: string;
 }
 
-function row(scenario: string, limit: number, outcomes: StreamOutcome[], wireBitsPerSec: number | null, notes: string[] = []): UplinkRow {
-  const goodputs = outcomes.map((outcome) => outcome.iperf.goodputBitsPerSec);
+interface Concurrent {
+  outcomes: StreamOutcome[];
+  /** The uplink's wire rate over the streams' common steady part. */
+  wireBitsPerSec: number | null;
+  /** Each Pod's wire rate over the same window (its shaping qdisc), so shares compare the same seconds. */
+  podWireBitsPerSec: Array<number | null>;
+}
+
+/**
+ * Streams from (egress) or into (ingress) every Pod at once. Each stream's own start is a fork and exec
+ * apart in the test kernel, so rates are read over one common window from qdisc counters: the uplink's,
+ * and each Pod's shaping qdisc.
+ */
+async function concurrently(plans: StreamPlan[], wire: Place, pods: Place[] = []): Promise<Concurrent> {
+  const samplers = [wire, ...pods].map((place) => new WireRateSampler(place.netns, place.dev));
+  for (const sampler of samplers) sampler.start();
+  const started = performance.now();
+  const outcomes = await Promise.all(plans.map((plan) => measureStream(plan)));
+  const seconds = Math.min(...plans.map((plan) => plan.seconds));
+  const rates = [];
+  for (const sampler of samplers) rates.push(wireBitsPerSecond(await sampler.stop(), started + 2000, started + (seconds - 0.5) * 1000));
+  return { outcomes, wireBitsPerSec: rates[0] ?? null, podWireBitsPerSec: rates.slice(1) };
+}
+
+function row(scenario: string, limit: number, measured: Concurrent, notes: string[] = []): UplinkRow {
+  const goodputs = measured.outcomes.map((outcome) => outcome.iperf.goodputBitsPerSec);
   const total = goodputs.reduce((sum, rate) => sum + rate, 0);
+  const perPod = measured.podWireBitsPerSec.every((rate): rate is number => rate !== null) && measured.podWireBitsPerSec.length === goodputs.length
+    ? measured.podWireBitsPerSec
+    : goodputs;
+  const perPodTotal = perPod.reduce((sum, rate) => sum + rate, 0);
   return {
-    scenario, limitBitsPerSec: limit, goodputBitsPerSec: total, wireRatio: wireBitsPerSec === null ? null : wireBitsPerSec / limit,
-    pods: outcomes.length, shares: goodputs.map((rate) => (total === 0 ? 0 : rate / total)), podGoodputBitsPerSec: goodputs, notes,
+    scenario, limitBitsPerSec: limit, goodputBitsPerSec: total, wireRatio: measured.wireBitsPerSec === null ? null : measured.wireBitsPerSec / limit,
+    pods: goodputs.length, shares: perPod.map((rate) => (perPodTotal === 0 ? 0 : rate / perPodTotal)), podGoodputBitsPerSec: goodputs, notes,
   };
 }
 
@@ -67,6 +89,9 @@ export async function* uplinkScenarios(context: UplinkContext): AsyncGenerator<U
   const uplink = { netns: node.netns, dev: "eth0" };
   const downlink = { netns: node.outsideNetns, dev: "eth0" };
   const [a, b, peer] = [await node.addPod("crawler-a"), await node.addPod("crawler-b"), await node.addPod("peer")];
+  // The Pods ask for ECN on the connections they open, so ingress is shaped by CE marks (as in the latency
+  // runs), not by a queue that grows until the horizon drops.
+  for (const pod of [a, b]) await runTool("sysctl", ["-q", "-w", "net.ipv4.tcp_ecn=1"], { netns: pod.netns });
   // One manifest (one uid) per Pod: an edit is an edit, not a Pod deleted and another created.
   const podManifests = new Map([a, b, peer].map((pod) => [pod.name, context.manifestFor(pod)]));
   const manifest = (pod: LabPod, labels: Record<string, string>, annotations: Record<string, string> = {}): PodManifest => ({ ...podManifests.get(pod.name)!, labels, annotations });
@@ -75,8 +100,11 @@ export async function* uplinkScenarios(context: UplinkContext): AsyncGenerator<U
     await manifests.write(manifest(a, {}, { [EXTERNAL_EGRESS_BANDWIDTH]: "10M" }));
     await manifests.write(manifest(peer, {}));
     await waitForRow(control, a.name, (found) => found?.enforcedExternalBitsPerSecond === 10 * M);
-    const mixed = await concurrently([toOutside(a), { ...toOutside(a), receiverNetns: peer.netns, receiverIp: peer.ip }], uplink);
-    const external = row("uplink: outside-cluster limit 10M, to the outside host", 10 * M, [mixed.outcomes[0]!], mixed.wireBitsPerSec);
+    // The inside stream paces itself at 30× the limit: unpaced it would take the test kernel's one CPU, and
+    // the outside stream's rate would then measure CPU starvation, not the limit.
+    const inside: StreamPlan = { ...toOutside(a), receiverNetns: peer.netns, receiverIp: peer.ip, bitsPerSec: 300 * M };
+    const mixed = await concurrently([toOutside(a), inside], uplink);
+    const external = row("uplink: outside-cluster limit 10M, to the outside host", 10 * M, { ...mixed, outcomes: [mixed.outcomes[0]!] });
     external.notes.push(`the same Pod to a Pod on the node at the same time: ${(mixed.outcomes[1]!.iperf.goodputBitsPerSec / M).toFixed(0)} Mbit/s (unlimited inside the cluster)`);
     external.insideGoodputBitsPerSec = mixed.outcomes[1]!.iperf.goodputBitsPerSec;
     yield external;
@@ -85,10 +113,11 @@ export async function* uplinkScenarios(context: UplinkContext): AsyncGenerator<U
     await manifests.writeObject("budget-egress.yaml", budgetObject("crawl-egress", "egress", "10M"));
     for (const pod of [a, b]) await manifests.write(manifest(pod, { app: "crawler" }));
     for (const pod of [a, b]) await waitForRow(control, pod.name, (found) => (found?.budgets ?? []).includes("default/crawl-egress"));
-    const both = await concurrently([toOutside(a), toOutside(b)], uplink);
-    yield row("uplink: two Pods of one 10M outside-cluster budget, egress", 10 * M, both.outcomes, both.wireBitsPerSec);
+    const podEth0 = (pod: LabPod): Place => ({ netns: pod.netns, dev: "eth0" });
+    const both = await concurrently([toOutside(a), toOutside(b)], uplink, [podEth0(a), podEth0(b)]);
+    yield row("uplink: two Pods of one 10M outside-cluster budget, egress", 10 * M, both);
     const alone = await concurrently([toOutside(a)], uplink);
-    yield row("uplink: one Pod of the 10M budget alone, egress", 10 * M, alone.outcomes, alone.wireBitsPerSec);
+    yield row("uplink: one Pod of the 10M budget alone, egress", 10 * M, alone);
 
     // Relabelled out of the budget: unlimited within a second of the edit, by the agent's own clock (its log
     // line), not by how long `pacer list` takes to start in the test kernel.
@@ -97,7 +126,7 @@ export async function* uplinkScenarios(context: UplinkContext): AsyncGenerator<U
     const removedAt = await control.waitForLog(new RegExp(`/${b.name}/[^ ]+ egress: limit removed \\(annotation removed\\)`), edited);
     const relabelMs = removedAt - edited;
     const freed = await concurrently([{ ...toOutside(b), seconds: Math.min(seconds, 5) }], uplink);
-    const relabelled = row("uplink: a Pod relabelled out of the budget", 10 * M, freed.outcomes, freed.wireBitsPerSec, [
+    const relabelled = row("uplink: a Pod relabelled out of the budget", 10 * M, freed, [
       `unlimited ${relabelMs.toFixed(0)} ms after its labels were edited (pacer list shows no row)`,
     ]);
     relabelled.relabelMs = relabelMs;
@@ -108,8 +137,9 @@ export async function* uplinkScenarios(context: UplinkContext): AsyncGenerator<U
     await manifests.writeObject("budget-ingress.yaml", budgetObject("crawl-ingress", "ingress", "10M"));
     for (const pod of [a, b]) await manifests.write(manifest(pod, { app: "crawler" }));
     for (const pod of [a, b]) await waitForRow(control, pod.name, (found) => (found?.budgets ?? []).includes("default/crawl-ingress"), "ingress");
-    const into = await concurrently([fromOutside(a), fromOutside(b)], downlink);
-    yield row("uplink: two Pods of one 10M outside-cluster budget, ingress from outside", 10 * M, into.outcomes, into.wireBitsPerSec);
+    const hostVeth = (pod: LabPod): Place => ({ netns: node.netns, dev: hostVethName(pod.cniResult, node.bridgeName) });
+    const into = await concurrently([fromOutside(a), fromOutside(b)], downlink, [hostVeth(a), hostVeth(b)]);
+    yield row("uplink: two Pods of one 10M outside-cluster budget, ingress from outside", 10 * M, into);
     await manifests.removeObject("budget-ingress.yaml");
   } finally {
     for (const pod of [a, b, peer]) {

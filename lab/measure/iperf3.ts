@@ -107,6 +107,8 @@ export interface Iperf3ClientOptions {
   parallel?: number;
   /** UDP at this rate per stream (-u -b) instead of TCP. */
   udpBitsPerSec?: number;
+  /** TCP paced by iperf3 itself to this rate (-b): a stream that must not saturate the test kernel's CPU. */
+  tcpBitsPerSec?: number;
 }
 
 export async function runIperf3Client(options: Iperf3ClientOptions): Promise<Iperf3Summary> {
@@ -116,6 +118,7 @@ export async function runIperf3Client(options: Iperf3ClientOptions): Promise<Ipe
   if (options.intervalSeconds !== undefined) args.push("-i", String(options.intervalSeconds));
   if (options.parallel !== undefined && options.parallel > 1) args.push("-P", String(options.parallel));
   if (options.udpBitsPerSec !== undefined) args.push("-u", "-b", String(options.udpBitsPerSec));
+  else if (options.tcpBitsPerSec !== undefined) args.push("-b", String(options.tcpBitsPerSec));
   const result = await runTool("iperf3", args, { netns: options.netns, allowFailure: true });
   try {
     return parseIperf3(result.stdout);

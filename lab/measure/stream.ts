@@ -39,6 +39,8 @@ export interface StreamPlan {
    * paced on the Pod's host-side veth in the node's namespace.
    */
   qdiscAt?: { netns: string; dev: string };
+  /** iperf3 -b: the sender paces itself to this rate (TCP). */
+  bitsPerSec?: number;
   /** Where ping runs and what it targets; default from the sender to the receiver. */
   pingFrom?: { netns: string; target: string };
 }
@@ -72,6 +74,7 @@ export async function measureStream(plan: StreamPlan): Promise<StreamOutcome> {
       ...(plan.congestionControl === undefined ? {} : { congestionControl: plan.congestionControl }),
       ...(plan.intervalSeconds === undefined ? {} : { intervalSeconds: plan.intervalSeconds }),
       ...(plan.parallel === undefined ? {} : { parallel: plan.parallel }),
+      ...(plan.bitsPerSec === undefined ? {} : { tcpBitsPerSec: plan.bitsPerSec }),
     });
     // When whileRunning throws, its error is the one reported; stopping the server below then fails the
     // client too, and that rejection must not go unhandled (it would end the process).
