@@ -76,6 +76,20 @@ describe("EDT program: flow isolation, budgets, scope (BPF_PROG_TEST_RUN, host k
     assert.equal(pod.counters().bypassedPackets, 4n);
   });
 
+  it("the Pod's bypass credit refills at an eighth of its rate, so light flows cannot take the whole limit", async () => {
+    const pod = harness.pod(EDT_DIRECTION_EGRESS, isolated);
+    Array.from({ length: 6 }, (_, index) => pod.run(bulk(7000 + index))); // four bypass: the Pod's credit is spent
+    assert.equal(pod.counters().bypassedPackets, 4n);
+    // 300 ms is 2.5 frames at the full rate, 0.31 frames at an eighth of it: a fresh flow must wait.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const fresh = pod.run(bulk(7100));
+    assert.equal(pod.counters().bypassedPackets, 4n, "not a frame's credit back yet");
+    // A small packet (60 bytes: 4.8 ms of credit) of another flow fits in what came back, and tells the clock.
+    const now = pod.run(makeFrame("ipv4", 60, { sourcePort: 7200 })).tstamp;
+    assert.equal(pod.counters().bypassedPackets, 5n);
+    assert.ok(fresh.tstamp - now >= SLOT, "the fresh flow took the Pod's slots");
+  });
+
   it("a flow that paces itself (its socket stamps packets for later: BBR, TCP pacing) never bypasses", () => {
     const pod = harness.pod(EDT_DIRECTION_EGRESS, isolated);
     const now = pod.run(bulk(6000)).tstamp; // a light flow: leaves now, which tells the clock
