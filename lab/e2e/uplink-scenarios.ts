@@ -10,7 +10,7 @@
  *
  * Wire rates are the uplink's counting qdisc (lab/node: a pfifo on both ends), apart from the program.
  */
-import { WireRateSampler, wireBitsPerSecond } from "../measure/index.js";
+import { activeSpan, WireRateSampler, wireBitsPerSecond } from "../measure/index.js";
 import { findAgentRow, hostVethName, runTool, type AgentRow, type LabNode, type LabPod, type ManifestDirectory, type PodManifest } from "../node/index.js";
 import type { AgentControl } from "./agent-control.js";
 import type { UplinkRow } from "./rows.js";
@@ -52,18 +52,23 @@ interface Concurrent {
 }
 
 /**
- * Streams from (egress) or into (ingress) every Pod at once. Each stream's own start is a fork and exec
- * apart in the test kernel, so rates are read over one common window from qdisc counters: the uplink's,
- * and each Pod's shaping qdisc.
+ * Streams from (egress) or into (ingress) every Pod at once. Each stream's own start is a fork, an exec and
+ * a handshake apart in the test kernel, so rates are read from qdisc counters (the uplink's, each Pod's
+ * shaping qdisc) over one window: the part every stream was sending (activeSpan), less 1.5 s of ramp-up
+ * and 0.5 s before the first one stops.
  */
-async function concurrently(plans: StreamPlan[], wire: Place, pods: Place[] = []): Promise<Concurrent> {
-  const samplers = [wire, ...pods].map((place) => new WireRateSampler(place.netns, place.dev));
+async function concurrently(plans: StreamPlan[], wire: Place, limitBitsPerSec: number, pods: Place[] = []): Promise<Concurrent> {
+  const samplers = [wire, ...pods].map((place) => new WireRateSampler(place.netns, place.dev, 250));
   for (const sampler of samplers) sampler.start();
-  const started = performance.now();
   const outcomes = await Promise.all(plans.map((plan) => measureStream(plan)));
-  const seconds = Math.min(...plans.map((plan) => plan.seconds));
-  const rates = [];
-  for (const sampler of samplers) rates.push(wireBitsPerSecond(await sampler.stop(), started + 2000, started + (seconds - 0.5) * 1000));
+  const sampled = [];
+  for (const sampler of samplers) sampled.push(await sampler.stop());
+  // Sending at all: a tenth of what each stream would get with equal shares.
+  const spans = sampled.map((samples, index) => activeSpan(samples, (0.1 * limitBitsPerSec) / (index === 0 ? 1 : pods.length)));
+  if (spans.some((span) => span === null)) return { outcomes, wireBitsPerSec: null, podWireBitsPerSec: pods.map(() => null) };
+  const from = Math.max(...spans.map((span) => span!.fromMs)) + 1500;
+  const to = Math.min(...spans.map((span) => span!.toMs)) - 500;
+  const rates = sampled.map((samples) => wireBitsPerSecond(samples, from, to));
   return { outcomes, wireBitsPerSec: rates[0] ?? null, podWireBitsPerSec: rates.slice(1) };
 }
 
@@ -103,7 +108,7 @@ export async function* uplinkScenarios(context: UplinkContext): AsyncGenerator<U
     // The inside stream paces itself at 30× the limit: unpaced it would take the test kernel's one CPU, and
     // the outside stream's rate would then measure CPU starvation, not the limit.
     const inside: StreamPlan = { ...toOutside(a), receiverNetns: peer.netns, receiverIp: peer.ip, bitsPerSec: 300 * M };
-    const mixed = await concurrently([toOutside(a), inside], uplink);
+    const mixed = await concurrently([toOutside(a), inside], uplink, 10 * M);
     const external = row("uplink: outside-cluster limit 10M, to the outside host", 10 * M, { ...mixed, outcomes: [mixed.outcomes[0]!] });
     external.notes.push(`the same Pod to a Pod on the node at the same time: ${(mixed.outcomes[1]!.iperf.goodputBitsPerSec / M).toFixed(0)} Mbit/s (unlimited inside the cluster)`);
     external.insideGoodputBitsPerSec = mixed.outcomes[1]!.iperf.goodputBitsPerSec;
@@ -114,9 +119,9 @@ export async function* uplinkScenarios(context: UplinkContext): AsyncGenerator<U
     for (const pod of [a, b]) await manifests.write(manifest(pod, { app: "crawler" }));
     for (const pod of [a, b]) await waitForRow(control, pod.name, (found) => (found?.budgets ?? []).includes("default/crawl-egress"));
     const podEth0 = (pod: LabPod): Place => ({ netns: pod.netns, dev: "eth0" });
-    const both = await concurrently([toOutside(a), toOutside(b)], uplink, [podEth0(a), podEth0(b)]);
+    const both = await concurrently([toOutside(a), toOutside(b)], uplink, 10 * M, [podEth0(a), podEth0(b)]);
     yield row("uplink: two Pods of one 10M outside-cluster budget, egress", 10 * M, both);
-    const alone = await concurrently([toOutside(a)], uplink);
+    const alone = await concurrently([toOutside(a)], uplink, 10 * M);
     yield row("uplink: one Pod of the 10M budget alone, egress", 10 * M, alone);
 
     // Relabelled out of the budget: unlimited within a second of the edit, by the agent's own clock (its log
@@ -125,7 +130,7 @@ export async function* uplinkScenarios(context: UplinkContext): AsyncGenerator<U
     await manifests.write(manifest(b, { app: "other" }));
     const removedAt = await control.waitForLog(new RegExp(`/${b.name}/[^ ]+ egress: limit removed \\(annotation removed\\)`), edited);
     const relabelMs = removedAt - edited;
-    const freed = await concurrently([{ ...toOutside(b), seconds: Math.min(seconds, 5) }], uplink);
+    const freed = await concurrently([{ ...toOutside(b), seconds: Math.min(seconds, 5) }], uplink, 10 * M);
     const relabelled = row("uplink: a Pod relabelled out of the budget", 10 * M, freed, [
       `unlimited ${relabelMs.toFixed(0)} ms after its labels were edited (pacer list shows no row)`,
     ]);
@@ -138,7 +143,7 @@ export async function* uplinkScenarios(context: UplinkContext): AsyncGenerator<U
     for (const pod of [a, b]) await manifests.write(manifest(pod, { app: "crawler" }));
     for (const pod of [a, b]) await waitForRow(control, pod.name, (found) => (found?.budgets ?? []).includes("default/crawl-ingress"), "ingress");
     const hostVeth = (pod: LabPod): Place => ({ netns: node.netns, dev: hostVethName(pod.cniResult, node.bridgeName) });
-    const into = await concurrently([fromOutside(a), fromOutside(b)], downlink, [hostVeth(a), hostVeth(b)]);
+    const into = await concurrently([fromOutside(a), fromOutside(b)], downlink, 10 * M, [hostVeth(a), hostVeth(b)]);
     yield row("uplink: two Pods of one 10M outside-cluster budget, ingress from outside", 10 * M, into);
     await manifests.removeObject("budget-ingress.yaml");
   } finally {

@@ -4,7 +4,7 @@ import { describe, it } from "node:test";
 import { busySecondsOf } from "./cpu.js";
 import { jainIndex } from "./fairness.js";
 import { parseRequestResponse } from "./netperf.js";
-import { wireBitsPerSecond } from "./wire-rate.js";
+import { activeSpan, wireBitsPerSecond } from "./wire-rate.js";
 
 describe("lab measurements (pure)", () => {
   it("reads netperf TCP_RR's percentiles (µs → ms) and transaction rate", () => {
@@ -29,6 +29,14 @@ describe("lab measurements (pure)", () => {
     const samples = [0, 1000, 2000, 3000, 4000].map((atMs, index) => ({ atMs, bytes: index * 1_250_000 }));
     assert.equal(wireBitsPerSecond(samples, 1000, 3500), 10_000_000);
     assert.equal(wireBitsPerSecond(samples, 3900, 4000), null, "less than a second between samples");
+  });
+
+  it("the span a stream was sending, from the counters (not the caller's clock)", () => {
+    // idle until 1000, 10 Mbit/s from 1000 to 4000, idle after
+    const bytes = [0, 0, 1_250_000, 2_500_000, 3_750_000, 3_750_000, 3_750_000];
+    const samples = bytes.map((value, index) => ({ atMs: index * 1000 - 1000, bytes: value }));
+    assert.deepEqual(activeSpan(samples, 5_000_000), { fromMs: 0, toMs: 3000 });
+    assert.equal(activeSpan(samples, 20_000_000), null);
   });
 
   it("busy seconds from /proc/stat: user, nice, system, irq, softirq", () => {

@@ -24,6 +24,27 @@ export function wireBitsPerSecond(samples: readonly WireSample[], fromMs: number
   return ((last.bytes - first.bytes) * 8 * 1000) / (last.atMs - first.atMs);
 }
 
+/**
+ * The span a stream was sending (pure): from the first sample after which the rate reached `minBitsPerSec`
+ * to the last sample before which it still did. Where streams start is a fork, an exec and a handshake
+ * away from where the caller asked for them — under load in a test kernel, up to a second — so the steady
+ * part is cut from what the counters saw, not from the caller's clock. null when it never sent.
+ */
+export function activeSpan(samples: readonly WireSample[], minBitsPerSec: number): { fromMs: number; toMs: number } | null {
+  const rateAfter = (index: number) => {
+    const [a, b] = [samples[index], samples[index + 1]];
+    return a === undefined || b === undefined || b.atMs <= a.atMs ? 0 : ((b.bytes - a.bytes) * 8 * 1000) / (b.atMs - a.atMs);
+  };
+  let first = -1;
+  let last = -1;
+  for (let index = 0; index + 1 < samples.length; index++) {
+    if (rateAfter(index) < minBitsPerSec) continue;
+    if (first < 0) first = index;
+    last = index + 1;
+  }
+  return first < 0 ? null : { fromMs: samples[first]!.atMs, toMs: samples[last]!.atMs };
+}
+
 /** Reads the root qdisc's sent bytes every `intervalMs` until stopped (fq when it is the root, else any). */
 export class WireRateSampler {
   readonly samples: WireSample[] = [];

@@ -8,7 +8,7 @@
  * (iperf3 -R) and the probes' answers, so both queue where ingress is shaped.
  */
 import {
-  jainIndex, readRootFq, runIperf3Client, runRequestResponse, startIperf3Server, startNetserver, startPing, WireRateSampler,
+  activeSpan, jainIndex, readRootFq, runIperf3Client, runRequestResponse, startIperf3Server, startNetserver, startPing, WireRateSampler,
   wireBitsPerSecond, type Iperf3Summary, type PingSummary, type RequestResponseSummary,
 } from "../../measure/index.js";
 import { stopBackground, type LabNode, type LabPod } from "../../node/index.js";
@@ -35,7 +35,7 @@ export async function measureLatencyRun(run: LatencyRun, place: RunPlace, second
   const probeSeconds = Math.max(1, seconds - WARM_UP_S - COOL_DOWN_S);
   const iperfServer = run.bulk === null ? null : await startIperf3Server(node.outsideNetns, bulkPort);
   const netserver = await startNetserver(node.outsideNetns, rrPort);
-  const sampler = new WireRateSampler(place.shapedAt.netns, place.shapedAt.dev);
+  const sampler = new WireRateSampler(place.shapedAt.netns, place.shapedAt.dev, 250);
   const fqBefore = await readRootFq(place.shapedAt.netns, place.shapedAt.dev);
   let bulk: Promise<Iperf3Summary> | null = null;
   try {
@@ -59,7 +59,12 @@ export async function measureLatencyRun(run: LatencyRun, place: RunPlace, second
     const fqAfter = await readRootFq(place.shapedAt.netns, place.shapedAt.dev);
     // The window is the probes' whole life and a second after: a light flow that starts leaving at once
     // while the bulk's already-stamped backlog drains, and the slots it leaves when it stops, both fall inside.
-    const wire = iperf === null ? null : wireBitsPerSecond(samples, started + (WARM_UP_S - 0.5) * 1000, started + (seconds - 0.5) * 1000);
+    // Cut to what the counters saw sending too: the bulk's client starts a fork, an exec and a handshake
+    // after `started`, up to a second later in a loaded test kernel.
+    const span = activeSpan(samples, 0.1 * run.limitBitsPerSec);
+    const wire = iperf === null || span === null
+      ? null
+      : wireBitsPerSecond(samples, Math.max(started + (WARM_UP_S - 0.5) * 1000, span.fromMs + 1000), Math.min(started + (seconds - 0.5) * 1000, span.toMs - 500));
     return rowsOf(run, { rr, ping: pinged, iperf, wireBitsPerSec: wire, flowLimitDrops: delta(fqAfter?.flowLimitDrops, fqBefore?.flowLimitDrops) });
   } finally {
     await sampler.stop().catch(() => undefined);
