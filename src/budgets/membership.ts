@@ -5,10 +5,12 @@
  */
 import type { Direction } from "../datapath/datapath.js";
 import type { PodInfo } from "../kube/pod.js";
+import { BUDGETS_PER_POD } from "../datapath/validate.js";
 import type { Budget } from "./budget.js";
 import { selectorMatches } from "./selector.js";
 
-export const BUDGETS_PER_POD = 4;
+/** The datapath's slots per Pod and direction (bpf/edt.h). */
+export { BUDGETS_PER_POD };
 
 export interface Membership {
   budgets: Budget[];
