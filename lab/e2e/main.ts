@@ -37,7 +37,7 @@ async function main(): Promise<number> {
   ].join("\n");
   await writeFile(join(outDir, `${base}.md`), toMarkdown(run.rows, run.verdicts, context));
   const failed = run.verdicts.filter((verdict) => !verdict.pass);
-  for (const verdict of run.verdicts) console.log(`${verdict.pass ? "PASS" : "FAIL"} ${verdict.scenario}: ${verdict.check} (${verdict.detail})`);
+  for (const verdict of run.verdicts) console.log(`${verdict.pass ? "PASS" : "FAIL"} [${verdict.kind}] ${verdict.scenario}: ${verdict.check} (${verdict.detail})`);
   console.log(`wrote ${join(outDir, `${base}.json`)} and ${base}.md; boot ${run.bootMs.toFixed(0)} ms; ${failed.length} failed checks`);
   return failed.length === 0 && run.guestExitCode === 0 ? 0 : 1;
 }

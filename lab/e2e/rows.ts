@@ -81,11 +81,20 @@ export const emptyRow = (scenario: string, limitBitsPerSec: number | null): E2eR
   horizonDrops: null, retransmits: null, cc: null, pingP50Ms: null, pingP99Ms: null, status: "measured", notes: [],
 });
 
+/**
+ * "behaviour": what pacer does at all (a limit holds roughly, pacing not policing, isolation beats one
+ * timeline in the same run, in-cluster traffic is not limited): asserted by the test suite. "target": the
+ * issues' accuracy and latency goals (0.5% on the wire, p99 bounds, fairness): measured by `npm run e2e`
+ * and reported, never asserted in a timed test — a shared machine's load moves them.
+ */
+export type VerdictKind = "behaviour" | "target";
+
 export interface Verdict {
   scenario: string;
   check: string;
   pass: boolean;
   detail: string;
+  kind: VerdictKind;
 }
 
 const mbit = (bits: number | null): string => (bits === null ? "-" : (bits / 1e6).toFixed(2));
@@ -102,21 +111,27 @@ export function judge(results: readonly E2eResult[]): Verdict[] {
  */
 export function judgeUplink(rows: readonly UplinkRow[]): Verdict[] {
   const verdicts: Verdict[] = [];
-  const check = (row: UplinkRow, name: string, pass: boolean, detail: string) => verdicts.push({ scenario: row.scenario, check: name, pass, detail });
+  const check = (kind: VerdictKind, row: UplinkRow, name: string, pass: boolean, detail: string) => verdicts.push({ scenario: row.scenario, check: name, pass, detail, kind });
   for (const row of rows) {
     if (row.relabelMs !== undefined) {
-      check(row, "unlimited within 1 s of the label edit", row.relabelMs <= 1000, `${row.relabelMs.toFixed(0)} ms`);
-      check(row, "then far above the budget (>= 10x)", row.goodputBitsPerSec >= 10 * row.limitBitsPerSec, `${mbit(row.goodputBitsPerSec)} Mbit/s`);
+      check("target", row, "unlimited within 1 s of the label edit", row.relabelMs <= 1000, `${row.relabelMs.toFixed(0)} ms`);
+      check("behaviour", row, "then far above the budget (>= 10x)", row.goodputBitsPerSec >= 10 * row.limitBitsPerSec, `${mbit(row.goodputBitsPerSec)} Mbit/s`);
       continue;
     }
-    if (row.wireRatio !== null) check(row, "uplink wire rate 0.995-1.005 of the limit", row.wireRatio >= 0.995 && row.wireRatio <= 1.005, `wireRatio ${row.wireRatio.toFixed(4)}`);
+    if (row.wireRatio !== null) {
+      const detail = `wireRatio ${row.wireRatio.toFixed(4)}`;
+      check("target", row, "uplink wire rate 0.995-1.005 of the limit", row.wireRatio >= 0.995 && row.wireRatio <= 1.005, detail);
+      check("behaviour", row, "the limit holds on the uplink (0.85-1.05)", row.wireRatio >= 0.85 && row.wireRatio <= 1.05, detail);
+    }
     if (row.pods > 1) {
       const equal = 1 / row.pods;
       const worst = Math.max(...row.shares.map((share) => Math.abs(share - equal) / equal));
-      check(row, "each Pod within 10% of an equal share", worst <= 0.1, `shares ${row.shares.map((share) => share.toFixed(3)).join(" / ")}`);
+      const detail = `shares ${row.shares.map((share) => share.toFixed(3)).join(" / ")}`;
+      check("target", row, "each Pod within 10% of an equal share", worst <= 0.1, detail);
+      check("behaviour", row, "every Pod gets a part (>= a third of an equal share)", Math.min(...row.shares) >= equal / 3, detail);
     }
     if (row.insideGoodputBitsPerSec !== undefined) {
-      check(row, "inside the cluster unlimited (>= 10x the limit)", row.insideGoodputBitsPerSec >= 10 * row.limitBitsPerSec, `${mbit(row.insideGoodputBitsPerSec)} Mbit/s to a Pod on the node`);
+      check("behaviour", row, "inside the cluster unlimited (>= 10x the limit)", row.insideGoodputBitsPerSec >= 10 * row.limitBitsPerSec, `${mbit(row.insideGoodputBitsPerSec)} Mbit/s to a Pod on the node`);
     }
   }
   return verdicts;
@@ -129,19 +144,29 @@ export function judgeUplink(rows: readonly UplinkRow[]): Verdict[] {
  */
 export function judgeLatency(rows: readonly LatencyRow[]): Verdict[] {
   const verdicts: Verdict[] = [];
-  const check = (row: LatencyRow, name: string, pass: boolean, detail: string) => verdicts.push({ scenario: `${row.scenario} (${row.probe})`, check: name, pass, detail });
+  const check = (kind: VerdictKind, row: LatencyRow, name: string, pass: boolean, detail: string) =>
+    verdicts.push({ scenario: `${row.scenario} (${row.probe})`, check: name, pass, detail, kind });
   for (const row of rows) {
     if (row.mode !== "per-flow" || row.bulkFlows === 0) continue;
     const tenMegabits = row.limitBitsPerSec <= 10_000_000;
-    if (tenMegabits) check(row, "light-flow p99 <= 3 ms at 10M", row.p99Ms <= 3, `p99 ${row.p99Ms.toFixed(2)} ms`);
+    if (tenMegabits) check("target", row, "light-flow p99 <= 3 ms at 10M", row.p99Ms <= 3, `p99 ${row.p99Ms.toFixed(2)} ms`);
     const slack = tenMegabits ? 2 : 0.5;
     if (row.idleP99Ms !== null) {
-      check(row, `light-flow p99 <= idle p99 + ${slack} ms`, row.p99Ms <= row.idleP99Ms + slack, `p99 ${row.p99Ms.toFixed(2)} ms, idle ${row.idleP99Ms.toFixed(2)} ms`);
+      check("target", row, `light-flow p99 <= idle p99 + ${slack} ms`, row.p99Ms <= row.idleP99Ms + slack, `p99 ${row.p99Ms.toFixed(2)} ms, idle ${row.idleP99Ms.toFixed(2)} ms`);
+    }
+    // The same load with one timeline, same run: isolation must beat it by far (medians: robust to a hiccup).
+    const single = rows.find((other) => other.mode === "single-timeline" && other.probe === row.probe && other.direction === row.direction && other.limitBitsPerSec === row.limitBitsPerSec && other.bulkFlows === row.bulkFlows && other.bulkProtocol === row.bulkProtocol && other.cc === row.cc);
+    if (single !== undefined && single.p50Ms >= 5) {
+      check("behaviour", row, "light-flow p50 under a quarter of one timeline's (same load, same run)", row.p50Ms * 4 <= single.p50Ms, `p50 ${row.p50Ms.toFixed(2)} ms vs ${single.p50Ms.toFixed(2)} ms`);
     }
     if (row.probe !== "ping") continue; // one check per run for what both probes share
-    if (row.jainIndex !== null && row.bulkFlows === 8 && row.cc === "cubic") check(row, "Jain's index >= 0.95 among 8 CUBIC streams", row.jainIndex >= 0.95, `J = ${row.jainIndex.toFixed(3)}`);
-    if (row.wireRatio !== null) check(row, "wire rate 0.995-1.005 of the limit", row.wireRatio >= 0.995 && row.wireRatio <= 1.005, `wireRatio ${row.wireRatio.toFixed(4)}`);
-    if (row.flowLimitDrops !== null) check(row, "0 fq flow-limit drops", row.flowLimitDrops === 0, `${row.flowLimitDrops} flow-limit drops`);
+    if (row.jainIndex !== null && row.bulkFlows === 8 && row.cc === "cubic") check("target", row, "Jain's index >= 0.95 among 8 CUBIC streams", row.jainIndex >= 0.95, `J = ${row.jainIndex.toFixed(3)}`);
+    if (row.wireRatio !== null) {
+      const detail = `wireRatio ${row.wireRatio.toFixed(4)}`;
+      check("target", row, "wire rate 0.995-1.005 of the limit", row.wireRatio >= 0.995 && row.wireRatio <= 1.005, detail);
+      check("behaviour", row, "the limit holds (0.85-1.05 on the wire)", row.wireRatio >= 0.85 && row.wireRatio <= 1.05, detail);
+    }
+    if (row.flowLimitDrops !== null) check("behaviour", row, "0 fq flow-limit drops", row.flowLimitDrops === 0, `${row.flowLimitDrops} flow-limit drops`);
   }
   return verdicts;
 }
@@ -149,12 +174,16 @@ export function judgeLatency(rows: readonly LatencyRow[]): Verdict[] {
 function judgeStreams(rows: readonly E2eRow[]): Verdict[] {
   const verdicts: Verdict[] = [];
   const byName = new Map(rows.map((row) => [row.scenario, row]));
-  const check = (row: E2eRow, name: string, pass: boolean, detail: string) => verdicts.push({ scenario: row.scenario, check: name, pass, detail });
+  // The seed's checks, loose enough for a loaded machine: behaviour.
+  const check = (row: E2eRow, name: string, pass: boolean, detail: string) => verdicts.push({ scenario: row.scenario, check: name, pass, detail, kind: "behaviour" });
   for (const row of rows) {
     if (row.status !== "measured") continue;
     if (row.scenario.startsWith("pacer ") && row.limitBitsPerSec !== null && row.goodputBitsPerSec !== null) {
       const ratio = row.goodputBitsPerSec / row.limitBitsPerSec;
-      check(row, "goodput 0.90-1.00 of the limit", ratio >= 0.9 && ratio <= 1.0, `${mbit(row.goodputBitsPerSec)} Mbit/s = ${ratio.toFixed(3)} of the limit`);
+      const detail = `${mbit(row.goodputBitsPerSec)} Mbit/s = ${ratio.toFixed(3)} of the limit`;
+      // TCP payload is 0.956 of a wire rate at a 1500-byte MTU (docs/design.md, "The per-packet algorithm").
+      verdicts.push({ scenario: row.scenario, check: "goodput 0.95-0.96 of the limit (the wire rate within 0.5%)", pass: ratio >= 0.95 && ratio <= 0.96, detail, kind: "target" });
+      check(row, "goodput 0.80-1.00 of the limit", ratio >= 0.8 && ratio <= 1.0, detail);
       if (row.maxOneSecondBitsPerSec !== null) {
         check(row, "no 1-s interval above 1.5x the limit", row.maxOneSecondBitsPerSec <= 1.5 * row.limitBitsPerSec, `max 1 s ${mbit(row.maxOneSecondBitsPerSec)} Mbit/s`);
       }
@@ -230,8 +259,8 @@ export function toMarkdown(results: readonly E2eResult[], verdicts: readonly Ver
     lines.push("", "## Notes", "");
     for (const row of notes) for (const note of row.notes) lines.push(`- ${row.scenario}: ${note}`);
   }
-  lines.push("", "## Checks", "");
+  lines.push("", "## Checks", "", "[behaviour]: what the test suite asserts too; [target]: the issues' accuracy and latency goals, measured here.", "");
   if (verdicts.length === 0) lines.push("- none ran");
-  for (const verdict of verdicts) lines.push(`- ${verdict.pass ? "PASS" : "FAIL"} ${verdict.scenario}: ${verdict.check} (${verdict.detail})`);
+  for (const verdict of verdicts) lines.push(`- ${verdict.pass ? "PASS" : "FAIL"} [${verdict.kind}] ${verdict.scenario}: ${verdict.check} (${verdict.detail})`);
   return `${lines.join("\n")}\n`;
 }
