@@ -21,10 +21,11 @@ export const GUEST_EXCHANGE_DIR = "/run/pacer-lab";
 /**
  * Modules every lab run loads: fq/EDT, clsact, cls_bpf, Pod wiring, the reference plugin, NAT, BBR.
  * Debian's UML build has no nft_chain_nat (CONFIG_NFT_NAT off), so NAT goes through iptables-legacy
- * (iptable_nat); see lab/node for how the CNI plugins are pointed at it.
+ * (iptable_nat); see lab/node for how the CNI plugins are pointed at it. `configs` gives the guest a
+ * /proc/config.gz, so `pacer check` reads the kernel's config there as an operator's node would.
  */
 export const DEFAULT_GUEST_MODULES: readonly string[] = [
-  "sch_fq", "sch_ingress", "cls_bpf", "cls_u32", "act_mirred", "veth", "bridge", "sch_tbf", "ifb",
+  "configs", "sch_fq", "sch_ingress", "cls_bpf", "cls_u32", "act_mirred", "veth", "bridge", "sch_tbf", "ifb",
   "xt_MASQUERADE", "xt_comment",
   "xt_addrtype", "xt_conntrack", "xt_mark", "iptable_nat", "iptable_filter", "tcp_bbr",
 ];

@@ -1,6 +1,7 @@
 /**
  * Probes that only read: the kernel config, procfs/sysfs entries the kernel creates exactly when it has a
- * feature, statfs magics, and one AF_ALG socket. No state is changed anywhere.
+ * feature, statfs magics, one AF_ALG socket, and whether the verifier knows a helper. No state is changed
+ * anywhere.
  */
 import { readFileSync, statfsSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
@@ -119,4 +120,19 @@ export async function probeAfAlgHash(): Promise<Observation> {
   if (outcome.failure !== null) return { state: "unprobed", note: `${outcome.failure} (python3 opens the AF_ALG socket)` };
   if (outcome.code === 0) return { state: "present", note: "socket(AF_ALG) bound to hash/sha1" };
   return { state: "absent", note: outcome.stderr.trim().split("\n").pop() ?? "python3 failed" };
+}
+
+/**
+ * bpf_skb_set_tstamp (5.18): the verifier asked about the helper for a tc program, through the addon the
+ * datapath uses, so `pacer check` says exactly what the program will do (src/bpf/edt-program.ts).
+ */
+export async function probeSetTstamp(): Promise<Observation> {
+  try {
+    const { kernelHasSetTstamp } = await import("../bpf/index.js");
+    return kernelHasSetTstamp()
+      ? { state: "present", note: "the verifier accepts bpf_skb_set_tstamp in a tc program" }
+      : { state: "absent", note: "the verifier does not know bpf_skb_set_tstamp" };
+  } catch (error) {
+    return { state: "unprobed", note: `the addon could not ask: ${(error as Error).message}` };
+  }
 }

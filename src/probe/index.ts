@@ -15,6 +15,7 @@ import {
   probeCgroup2,
   probePerfEvents,
   probeSchedstats,
+  probeSetTstamp,
   readKernelConfig,
 } from "./host-probes.js";
 import type { KernelConfig } from "./kernel-facts.js";
@@ -31,9 +32,9 @@ export type { Observation, Observations, ProbedFeature } from "./requirements.js
 export interface KernelProbes {
   kernelRelease(): string;
   kernelConfig(release: string): KernelConfig | null;
-  /** Read-only probes: JIT, bpffs, cgroup2, AF_ALG hash, perf events, schedstats. */
+  /** Read-only probes: JIT, bpffs, cgroup2, AF_ALG hash, perf events, schedstats, bpf_skb_set_tstamp. */
   hostFeatures(): Promise<Omit<Observations, keyof TcObservations>>;
-  /** bpf() load, clsact, cls_bpf, skb->tstamp from tc, fq — in a namespace created and removed by the probe. */
+  /** bpf() load, clsact, cls_bpf, skb->tstamp from tc, fq, the GSO cap — in a namespace created and removed by the probe. */
   tcFeatures(): Promise<TcObservations>;
 }
 
@@ -47,6 +48,7 @@ export const kernelProbes: KernelProbes = {
     afAlgHash: await probeAfAlgHash(),
     perfEvents: probePerfEvents(),
     schedstats: probeSchedstats(),
+    setTstamp: await probeSetTstamp(),
   }),
   tcFeatures: probeTcFeatures,
 };

@@ -17,7 +17,7 @@ import type { Observation, Observations } from "./requirements.js";
 import { buildProbeObject, PROBE_SECTION } from "./tc-object.js";
 import { classifyBpfLoad, classifyTcCommand } from "./tc-output.js";
 
-export type TcFeature = "bpfSyscall" | "clsact" | "clsBpf" | "tcTstamp" | "fq";
+export type TcFeature = "bpfSyscall" | "clsact" | "clsBpf" | "tcTstamp" | "fq" | "gsoCap";
 export type TcObservations = Pick<Observations, TcFeature>;
 
 let probeSequence = 0;
@@ -28,6 +28,7 @@ const everyFeature = (observation: Observation): TcObservations => ({
   clsBpf: observation,
   tcTstamp: observation,
   fq: observation,
+  gsoCap: observation,
 });
 
 const needsRoot = (stderr: string): string => (/Operation not permitted|Permission denied/.test(stderr) ? " (run as root)" : "");
@@ -62,6 +63,7 @@ async function probeInNamespace(namespace: string, objectPath: string): Promise<
     return everyFeature({ state: "unprobed", note: link.failure ?? `no throwaway veth: ${lastLine(link.stderr)}` });
   }
 
+  const gsoCap = probeGsoCap(namespace, device);
   // fq with EDT: 4.20, commit ab408b6dc744 "tcp: switch tcp and sch_fq to new earliest departure time model".
   const fqProbe = tc("qdisc", "add", "dev", device, "root", "fq").then((outcome) =>
     classifyTcCommand(outcome, "fq created as the root qdisc of a veth in a throwaway namespace"),
@@ -71,7 +73,7 @@ async function probeInNamespace(namespace: string, objectPath: string): Promise<
   const clsact = classifyTcCommand(await tc("qdisc", "add", "dev", device, "clsact"), "clsact created on a veth");
   if (clsact.state !== "present") {
     const needsClsact: Observation = { state: "unprobed", note: "needs the clsact qdisc" };
-    return { clsact, clsBpf: needsClsact, bpfSyscall: needsClsact, tcTstamp: needsClsact, fq: await fqProbe };
+    return { clsact, clsBpf: needsClsact, bpfSyscall: needsClsact, tcTstamp: needsClsact, fq: await fqProbe, gsoCap: await gsoCap };
   }
 
   const [clsBpf, bpfLoad] = await Promise.all([
@@ -86,5 +88,31 @@ async function probeInNamespace(namespace: string, objectPath: string): Promise<
     // fb420d5d91c1 "tcp/fq: move back to CLOCK_MONOTONIC"). direct-action: 4.4 (commit 045efa82ff56).
     tc("filter", "add", "dev", device, "egress", "bpf", "da", "obj", objectPath, "sec", PROBE_SECTION).then(classifyBpfLoad),
   ]);
-  return { clsact, clsBpf, ...bpfLoad, fq: await fqProbe };
+  return { clsact, clsBpf, ...bpfLoad, fq: await fqProbe, gsoCap: await gsoCap };
+}
+
+/**
+ * Whether the kernel lowers an existing device's gso_max_size when asked (what the GSO cap does to a
+ * limited Pod's interface, src/datapath/edt/gso-cap.ts): set it on the throwaway veth, read it back.
+ */
+async function probeGsoCap(namespace: string, device: string): Promise<Observation> {
+  const wanted = 3000;
+  const set = await runCommand("ip", ["-n", namespace, "link", "set", "dev", device, "gso_max_size", String(wanted)]);
+  if (set.failure !== null) return { state: "unprobed", note: set.failure };
+  if (set.code !== 0) return { state: "absent", note: `ip link set gso_max_size: ${lastLine(set.stderr)}` };
+  const shown = await runCommand("ip", ["-n", namespace, "-d", "-j", "link", "show", "dev", device]);
+  if (shown.code !== 0) return { state: "unprobed", note: shown.failure ?? `ip -d link show: ${lastLine(shown.stderr)}` };
+  const value = readGsoMaxSize(shown.stdout);
+  if (value === wanted) return { state: "present", note: `gso_max_size of a veth lowered to ${wanted}` };
+  return { state: "absent", note: `gso_max_size stayed ${value ?? "unknown"} after setting ${wanted}` };
+}
+
+/** gso_max_size from `ip -d -j link show` (pure). */
+export function readGsoMaxSize(json: string): number | null {
+  try {
+    const [link] = JSON.parse(json) as Array<{ gso_max_size?: number }>;
+    return typeof link?.gso_max_size === "number" ? link.gso_max_size : null;
+  } catch {
+    return null;
+  }
 }

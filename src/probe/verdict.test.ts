@@ -1,9 +1,9 @@
 /** The verdict, pure: which missing feature keeps EDT off, which reason wins, what the operator reads. */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { parseKernelConfig, type KernelConfig } from "./kernel-facts.js";
+import { parseKernelConfig, parseKernelRelease, type KernelConfig } from "./kernel-facts.js";
 import { probeEdt, type KernelProbes } from "./index.js";
-import { PROBED_FEATURES, type Observation, type Observations, type ProbedFeature } from "./requirements.js";
+import { contradictedProbes, PROBED_FEATURES, type Observation, type Observations, type ProbedFeature } from "./requirements.js";
 import { buildReport, formatReport } from "./verdict.js";
 
 const present: Observation = { state: "present", note: "did it" };
@@ -130,7 +130,8 @@ describe("EDT verdict", () => {
     const report = buildReport({ release: "6.1.0", config: null, observations: allPresent() });
     assert.equal(report.checks.length, 2 + PROBED_FEATURES.length);
     assert.deepEqual(Object.keys(report), ["edt", "checks"]);
-    for (const entry of report.checks) assert.deepEqual(Object.keys(entry), ["name", "ok", "detail"]);
+    // name, ok, detail always; since where the feature has an origin; degraded only when not OK.
+    for (const entry of report.checks) assert.deepEqual(Object.keys(entry).filter((key) => key !== "since"), ["name", "ok", "detail"]);
     assert.equal(formatReport(report).split("\n").length, report.checks.length + 1);
   });
 });
@@ -145,14 +146,35 @@ describe("probeEdt with injected probes (a test double for the kernel)", () => {
         return config("CONFIG_NET_SCH_FQ=m\n");
       },
       hostFeatures: async () => {
-        const { bpfSyscall, clsact, clsBpf, tcTstamp, fq, ...host } = allPresent();
+        const { bpfSyscall, clsact, clsBpf, tcTstamp, fq, gsoCap, ...host } = allPresent();
         return host;
       },
-      tcFeatures: async () => ({ bpfSyscall: present, clsact: present, clsBpf: present, tcTstamp: present, fq: fqUnknown }),
+      tcFeatures: async () => ({ bpfSyscall: present, clsact: present, clsBpf: present, tcTstamp: present, fq: fqUnknown, gsoCap: present }),
     };
     const report = await probeEdt({ probes: fakeKernel });
     assert.deepEqual(releasesAsked, ["6.1.0-test"]);
     assert.equal(report.edt.available, false);
     assert.match(report.edt.reason ?? "", /modprobe sch_fq/);
+  });
+});
+
+describe("where each probe's feature comes from", () => {
+  it("every check names its release and commit; a missing helper that only degrades says what pacer does instead", () => {
+    const absent = { state: "absent" as const, note: "the verifier does not know bpf_skb_set_tstamp" };
+    const report = buildReport({ release: "5.10.0", config: null, observations: { ...allPresent(), setTstamp: absent } });
+    assert.equal(report.edt.available, true, "EDT works without it");
+    const check = report.checks.find((entry) => entry.name === "bpf_skb_set_tstamp helper");
+    assert.deepEqual([check?.ok, check?.degraded, check?.since], [false, true, "5.18 (9bb984f28d5b)"]);
+    assert.match(formatReport(report), /bpf_skb_set_tstamp helper: DEGRADED — .*writes skb->tstamp directly.* \[Linux 5\.18 \(9bb984f28d5b\)\]/);
+    assert.equal(report.checks.find((entry) => entry.name === "fq qdisc")?.since, "4.20 (fb420d5d91c1)");
+  });
+
+  it("a probe that finds a feature absent on a kernel newer than its origin is contradicted, unless the config explains it", () => {
+    const absent = { state: "absent" as const, note: "refused" };
+    const observations = { ...allPresent(), setTstamp: absent, tcTstamp: absent, fq: absent };
+    assert.deepEqual(contradictedProbes(parseKernelRelease("5.10.0"), null, observations).map((line) => line.split(":")[0]), ["tc BPF sets skb->tstamp", "fq qdisc"]);
+    assert.deepEqual(contradictedProbes(parseKernelRelease("6.12.0"), null, observations).map((line) => line.split(":")[0]), ["tc BPF sets skb->tstamp", "fq qdisc", "bpf_skb_set_tstamp helper"]);
+    assert.deepEqual(contradictedProbes(parseKernelRelease("6.12.0"), config("# CONFIG_NET_SCH_FQ is not set\n"), { ...allPresent(), fq: absent }), [], "built without fq");
+    assert.deepEqual(contradictedProbes(parseKernelRelease("4.19.0"), null, { ...allPresent(), fq: absent }), [], "older than fq's EDT");
   });
 });

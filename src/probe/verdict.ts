@@ -21,6 +21,7 @@ import {
   type Observation,
   type Observations,
   type ProbedFeature,
+  type Requirement,
 } from "./requirements.js";
 
 /** One line of `pacer check`; the JSON shape is part of the CLI contract. */
@@ -28,6 +29,10 @@ export interface CheckResult {
   name: string;
   ok: boolean;
   detail: string;
+  /** The release and commit the feature arrived in, e.g. "5.18 (9bb984f28d5b)". */
+  since?: string;
+  /** Not OK, but pacer works on without it, with less (the detail says what is lost). */
+  degraded?: boolean;
 }
 
 export interface ProbeReport {
@@ -68,6 +73,13 @@ function kernelConfigCheck(config: KernelConfig | null): CheckResult {
 
 function featureCheck(feature: ProbedFeature, observation: Observation, config: KernelConfig | null): CheckResult {
   const requirement = REQUIREMENTS[feature];
+  const since = requirement.since === undefined ? {} : { since: `${requirement.since.version} (${requirement.since.commit})` };
+  const check = checkOf(requirement, observation, config);
+  if (requirement.degrades !== undefined && !check.ok) return { ...check, ...since, degraded: true, detail: `${check.detail}; ${requirement.degrades}` };
+  return { ...check, ...since };
+}
+
+function checkOf(requirement: Requirement, observation: Observation, config: KernelConfig | null): CheckResult {
   const { name } = requirement;
   const advisory = requirement.notNeededBecause === undefined ? "" : ` (${requirement.notNeededBecause})`;
   switch (observation.state) {
@@ -116,7 +128,10 @@ export function buildReport(findings: KernelFindings): ProbeReport {
 
 /** The text `pacer check` prints: one line per check, then the verdict. */
 export function formatReport(report: ProbeReport): string {
-  const lines = report.checks.map((check) => `${check.name}: ${check.ok ? "OK" : "MISSING"} — ${check.detail}`);
+  const lines = report.checks.map((check) => {
+    const status = check.ok ? "OK" : check.degraded === true ? "DEGRADED" : "MISSING";
+    return `${check.name}: ${status} — ${check.detail}${check.since === undefined ? "" : ` [Linux ${check.since}]`}`;
+  });
   lines.push(report.edt.available ? "EDT: available" : `EDT: unavailable — ${report.edt.reason ?? "unknown reason"}`);
   return lines.join("\n");
 }

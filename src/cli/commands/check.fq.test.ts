@@ -27,6 +27,19 @@ describe("pacer check on a kernel with fq", { skip: insideTestKernel ? false : "
     assert.doesNotMatch(leftovers, new RegExp(`^pp-${run.pid}-`, "m"));
   });
 
+  it("no probe contradicts its feature's origin on this kernel; what only degrades is listed for this kernel", async () => {
+    const { kernelProbes } = await import("../../probe/index.js");
+    const { contradictedProbes } = await import("../../probe/requirements.js");
+    const { parseKernelRelease, isAtLeast } = await import("../../probe/kernel-facts.js");
+    const release = kernelProbes.kernelRelease();
+    const version = parseKernelRelease(release);
+    const observations = { ...(await kernelProbes.hostFeatures()), ...(await kernelProbes.tcFeatures()) };
+    assert.deepEqual(contradictedProbes(version, kernelProbes.kernelConfig(release), observations), [], `on ${release}`);
+    const setTstampExpected = version !== null && isAtLeast(version, { major: 5, minor: 18, patch: 0 });
+    assert.equal(observations.setTstamp.state, setTstampExpected ? "present" : "absent", `bpf_skb_set_tstamp on ${release}: ${observations.setTstamp.note}`);
+    console.log(`degrades on ${release}: ${["setTstamp", "gsoCap", "bpfJit"].map((feature) => `${feature} ${observations[feature as "setTstamp"].state}`).join(", ")}`);
+  });
+
   it("prints the text verdict", () => {
     const run = spawnSync(process.execPath, [PACER, "check"], { encoding: "utf8", timeout: 30_000 });
     assert.equal(run.status, 0, run.stderr);
