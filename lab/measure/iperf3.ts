@@ -21,6 +21,8 @@ export interface Iperf3Summary {
   seconds: number;
   /** Bytes each parallel stream delivered to the receiver (TCP; empty for UDP). */
   streamReceivedBytes: number[];
+  /** What the sender put out, bits/s over the run (for UDP: the offered load, before any shaping). */
+  sentBitsPerSec: number | null;
 }
 
 export class Iperf3Error extends Error {
@@ -74,6 +76,7 @@ export function parseIperf3(jsonText: string): Iperf3Summary {
     congestionControl: report.end?.sender_tcp_congestion ?? null,
     seconds: received.seconds ?? 0,
     streamReceivedBytes: (report.end?.streams ?? []).flatMap((stream) => (stream.receiver?.bytes === undefined ? [] : [stream.receiver.bytes])),
+    sentBitsPerSec: report.end?.sum_sent?.bits_per_second ?? null,
   };
 }
 

@@ -12,14 +12,14 @@ describe("parseIperf3", () => {
       start: { test_start: { reverse: 0 } },
       intervals: [interval(1, 99e6)],
       end: {
-        sum_sent: { retransmits: 3 }, sum_received: { bits_per_second: 9.5e6, seconds: 10 }, sender_tcp_congestion: "cubic",
+        sum_sent: { retransmits: 3, bits_per_second: 9.8e6 }, sum_received: { bits_per_second: 9.5e6, seconds: 10 }, sender_tcp_congestion: "cubic",
         streams: [{ receiver: { bytes: 6_000_000 } }, { receiver: { bytes: 5_875_000 } }],
       },
       server_output_json: { intervals: [interval(1, 9e6), interval(1, 10e6), interval(0.1, 50e6)] },
     }));
     assert.deepEqual(summary, { goodputBitsPerSec: 9.5e6, intervalBitsPerSec: [9e6, 10e6], maxOneSecondBitsPerSec: 10e6,
       receiverIntervals: [{ start: 0, seconds: 1, bitsPerSec: 9e6 }, { start: 0, seconds: 1, bitsPerSec: 10e6 }, { start: 0, seconds: 0.1, bitsPerSec: 50e6 }], retransmits: 3, congestionControl: "cubic", seconds: 10,
-      streamReceivedBytes: [6_000_000, 5_875_000] });
+      streamReceivedBytes: [6_000_000, 5_875_000], sentBitsPerSec: 9.8e6 });
   });
 
   it("uses the client's intervals with -R, and reports iperf3's own error", () => {

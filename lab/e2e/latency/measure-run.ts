@@ -22,9 +22,15 @@ export interface RunPlace {
   shapedAt: { netns: string; dev: string };
 }
 
-/** Bulk starts, then the probes run from WARM_UP_S until COOL_DOWN_S before its end. */
+/** Bulk starts, then the probes run from WARM_UP_S until COOL_DOWN_S before `seconds` are over. */
 const WARM_UP_S = 2;
 const COOL_DOWN_S = 1;
+/**
+ * The bulk runs this much longer: under one timeline and many flows, netperf's control connection waits in
+ * the same queue as everything else (hundreds of ms per round trip), so its test can start seconds late; it
+ * must still end inside the load, or it measures an idle Pod. A probe that outlasts the load anyway is flagged.
+ */
+const OUTLAST_S = 4;
 
 let nextPort = 7100;
 
@@ -43,7 +49,7 @@ export async function measureLatencyRun(run: LatencyRun, place: RunPlace, second
     const started = performance.now();
     if (run.bulk !== null) {
       bulk = runIperf3Client({
-        netns: pod.netns, serverIp: node.outsideIp, port: bulkPort, seconds, reverse: run.direction === "ingress",
+        netns: pod.netns, serverIp: node.outsideIp, port: bulkPort, seconds: seconds + OUTLAST_S, reverse: run.direction === "ingress",
         ...(run.bulk.protocol === "udp" ? { udpBitsPerSec: 2 * run.limitBitsPerSec } : { congestionControl: run.bulk.cc ?? "cubic" }),
         ...(run.bulk.flows > 1 ? { parallel: run.bulk.flows } : {}),
       });
@@ -52,9 +58,12 @@ export async function measureLatencyRun(run: LatencyRun, place: RunPlace, second
     }
     // Every 10 ms: enough samples that the p99 is not one scheduling hiccup of the test kernel.
     const ping = startPing(pod.netns, node.outsideIp, probeSeconds, 0.01);
+    const bulkEnded = bulk === null ? null : bulk.then(() => performance.now(), () => performance.now());
     const rr = await runRequestResponse(pod.netns, node.outsideIp, rrPort, probeSeconds);
+    const probesEnded = performance.now();
     const pinged = await ping.done;
     const iperf = bulk === null ? null : await bulk;
+    const probeOutlastedLoad = bulkEnded === null ? false : probesEnded > (await bulkEnded);
     const samples = await sampler.stop();
     const fqAfter = await readRootFq(place.shapedAt.netns, place.shapedAt.dev);
     // The window is the probes' whole life and a second after: a light flow that starts leaving at once
@@ -65,7 +74,7 @@ export async function measureLatencyRun(run: LatencyRun, place: RunPlace, second
     const wire = iperf === null || span === null
       ? null
       : wireBitsPerSecond(samples, Math.max(started + (WARM_UP_S - 0.5) * 1000, span.fromMs + 1000), Math.min(started + (seconds - 0.5) * 1000, span.toMs - 500));
-    return rowsOf(run, { rr, ping: pinged, iperf, wireBitsPerSec: wire, flowLimitDrops: delta(fqAfter?.flowLimitDrops, fqBefore?.flowLimitDrops) });
+    return rowsOf(run, { rr, ping: pinged, iperf, wireBitsPerSec: wire, flowLimitDrops: delta(fqAfter?.flowLimitDrops, fqBefore?.flowLimitDrops), probeOutlastedLoad });
   } finally {
     await sampler.stop().catch(() => undefined);
     await stopBackground(netserver);
@@ -82,6 +91,7 @@ interface Measured {
   iperf: Iperf3Summary | null;
   wireBitsPerSec: number | null;
   flowLimitDrops: number | null;
+  probeOutlastedLoad: boolean;
 }
 
 function rowsOf(run: LatencyRun, measured: Measured): LatencyRow[] {
@@ -93,6 +103,8 @@ function rowsOf(run: LatencyRun, measured: Measured): LatencyRow[] {
     idleP99Ms: null, wireRatio: measured.wireBitsPerSec === null ? null : measured.wireBitsPerSec / run.limitBitsPerSec,
     jainIndex: tcpStreams.length > 1 ? jainIndex(tcpStreams) : null,
     goodputBitsPerSec: iperf?.goodputBitsPerSec ?? null, retransmits: iperf?.retransmits ?? null, flowLimitDrops: measured.flowLimitDrops,
+    offeredBitsPerSec: run.bulk?.protocol === "udp" ? iperf?.sentBitsPerSec ?? null : null,
+    probeOutlastedLoad: measured.probeOutlastedLoad,
   };
   return [
     { ...common, probe: "tcp_rr", p50Ms: measured.rr.p50Ms, p99Ms: measured.rr.p99Ms, rrTransactionsPerSec: measured.rr.transactionsPerSec },

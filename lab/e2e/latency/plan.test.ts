@@ -32,6 +32,7 @@ describe("latency plan", () => {
     const row = (overrides: Partial<LatencyRow>): LatencyRow => ({
       scenario: "s", mode: "per-flow", direction: "egress", limitBitsPerSec: 10e6, bulkFlows: 8, bulkProtocol: "tcp", cc: "cubic", probe: "ping",
       p50Ms: 0.1, p99Ms: 0.4, idleP99Ms: 0.2, rrTransactionsPerSec: null, wireRatio: 1.001, jainIndex: 0.99, goodputBitsPerSec: 9.5e6, retransmits: 0, flowLimitDrops: 0,
+      offeredBitsPerSec: null, probeOutlastedLoad: false,
       ...overrides,
     });
     assert.ok(judgeLatency([row({})]).every((verdict) => verdict.pass));
@@ -42,10 +43,15 @@ describe("latency plan", () => {
     assert.deepEqual(judgeLatency([row({ mode: "single-timeline", p99Ms: 80 }), row({ bulkFlows: 0, bulkProtocol: null })]), []);
     // Targets are reported, behaviour is what the test suite asserts: the limit roughly held, isolation far ahead of one timeline.
     const verdicts = judgeLatency([row({ wireRatio: 0.98, p50Ms: 0.2 }), row({ mode: "single-timeline", p50Ms: 20 })]);
-    assert.deepEqual(verdicts.filter((verdict) => verdict.kind === "behaviour").map((verdict) => [verdict.check, verdict.pass]), [
+    assert.deepEqual(verdicts.filter((verdict) => verdict.kind === "behaviour" && verdict.scenario.endsWith("(ping)")).map((verdict) => [verdict.check, verdict.pass]), [
       ["light-flow p50 under a quarter of one timeline's (same load, same run)", true], ["the limit holds (0.85-1.05 on the wire)", true], ["0 fq flow-limit drops", true],
     ]);
     assert.equal(verdicts.find((verdict) => verdict.check.startsWith("wire rate 0.995"))?.kind, "target");
+    const late = judgeLatency([row({ probe: "tcp_rr", probeOutlastedLoad: true })]).find((verdict) => verdict.check === "the probe ran inside the load");
+    assert.deepEqual([late?.kind, late?.pass], ["behaviour", false]);
+    const udp = judgeLatency([row({ bulkProtocol: "udp", cc: null, bulkFlows: 1, wireRatio: 0.41, offeredBitsPerSec: 41e5 })]);
+    assert.ok(!udp.some((verdict) => verdict.check.startsWith("wire rate 0.995")), "a sender below the limit has no rate target");
+    assert.equal(udp.find((verdict) => verdict.check === "the limit holds (not above it)")?.pass, true);
     const behind = judgeLatency([row({ p50Ms: 10 }), row({ mode: "single-timeline", p50Ms: 20 })]);
     assert.equal(behind.find((verdict) => verdict.check.startsWith("light-flow p50 under"))?.pass, false);
     assert.equal(judgeLatency([row({ limitBitsPerSec: 100e6, p99Ms: 0.8 })]).find((verdict) => verdict.check.startsWith("light-flow p99 <= idle"))?.pass, false, "+0.5 ms at 100M");
