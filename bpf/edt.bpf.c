@@ -239,14 +239,16 @@ int pacer_edt(struct __sk_buff *skb)
 
 	if (!dropped) {
 		bpf_spin_lock(&pod->lock);
-		/* A flow with nothing pending (its last departure has passed) and credit left — its own, and the
-		 * Pod's — leaves at once; bulk flows always have a packet pending under TCP Small Queues. A packet
+		/* A small packet of a flow with nothing pending (its last departure has passed) and credit left — its
+		 * own, and the Pod's — leaves at once. Bulk flows send full-size packets, and at a fair share of a
+		 * small limit even a bulk flow often has nothing pending (its window waits for ACKs), so size is what
+		 * tells a light flow's packet from a bulk one's (docs/design.md, "Flow isolation"). A packet
 		 * the socket itself stamped for later (TCP pacing under fq: BBR, SO_MAX_PACING_RATE) is from a
 		 * flow that paces itself, a bulk flow that merely keeps its queue short: it never bypasses. */
 		__u64 cost = all_cost > external_cost ? all_cost : external_cost;
 		/* cost 0: no own timeline applies to this packet (budgets only, or inside-cluster traffic of an
 		 * outside-cluster limit), so there is nothing to bypass. */
-		if (flow && cost != 0 && flow->last_departure_ns <= now && own <= now) {
+		if (flow && cost != 0 && wire_len <= config->sparse_max_len && flow->last_departure_ns <= now && own <= now) {
 			__u64 flow_credit = refilled(flow->credit_ns, flow->refill_ns, now, flow_cap, 0);
 			__u64 pod_credit = refilled(pod->bypass_credit_ns, pod->bypass_refill_ns, now, bypass_cap, PACER_BYPASS_REFILL_SHIFT);
 			if (flow_credit >= cost && pod_credit >= cost) {

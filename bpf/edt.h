@@ -47,7 +47,8 @@ struct pacer_pod_config {
 	__u64 bypass_credit_ns;
 	__u32 flags;
 	__u32 budgets[PACER_BUDGETS_PER_POD];
-	__u32 reserved;
+	/* Flow isolation: the largest packet (wire bytes) that may leave ahead of the Pod's timeline. */
+	__u32 sparse_max_len;
 };
 
 /* Written by every packet of the Pod, under the lock; 64 bytes, one cache line per Pod and direction. */

@@ -53,7 +53,7 @@ describe("EDT map layouts", () => {
   it("round-trips a Pod's config and sums per-CPU counters", () => {
     const config: PodConfig = {
       bitsPerSecond: 1_000_000_000_000_000n, externalBitsPerSecond: 5n, horizonNs: 2_000_000_000n, ecnThresholdNs: 10_000_000n,
-      flowCreditNs: 1_000_000n, bypassCreditNs: 2_000_000n, flags: 1, budgets: [3, 1023],
+      flowCreditNs: 1_000_000n, bypassCreditNs: 2_000_000n, flags: 1, sparseMaxLen: 1024, budgets: [3, 1023],
     };
     assert.deepEqual(decodePodConfig(encodePodConfig(config)), config);
     assert.throws(() => encodePodConfig({ ...config, budgets: [1, 2, 3, 4, 5] }), /at most 4 budgets/);

@@ -37,7 +37,7 @@ export const POD_CONFIG = structLayout("pacer_pod_config", [
   { name: "bypass_credit_ns", type: "u64", property: "bypassCreditNs" },
   { name: "flags", type: "u32", property: "flags" },
   { name: "budgets", type: { array: "u32", length: EDT_BUDGETS_PER_POD }, property: "budgets" },
-  { name: "reserved", type: "u32" },
+  { name: "sparse_max_len", type: "u32", property: "sparseMaxLen" },
 ]);
 
 export const POD_TIMELINE = structLayout("pacer_pod_timeline", [
@@ -97,6 +97,8 @@ export interface PodConfig {
   flowCreditNs: bigint;
   bypassCreditNs: bigint;
   flags: number;
+  /** Flow isolation: the largest packet, in wire bytes, that may bypass the Pod's timeline. */
+  sparseMaxLen: number;
   /** Budget slots (1..EDT_MAX_BUDGET), at most EDT_BUDGETS_PER_POD; the map gets zeros after them. */
   budgets: number[];
 }
@@ -129,7 +131,7 @@ export interface BudgetCounters {
 }
 
 export const emptyPodConfig = (): PodConfig => ({
-  bitsPerSecond: 0n, externalBitsPerSecond: 0n, horizonNs: 0n, ecnThresholdNs: 0n, flowCreditNs: 0n, bypassCreditNs: 0n, flags: 0, budgets: [],
+  bitsPerSecond: 0n, externalBitsPerSecond: 0n, horizonNs: 0n, ecnThresholdNs: 0n, flowCreditNs: 0n, bypassCreditNs: 0n, flags: 0, sparseMaxLen: 0, budgets: [],
 });
 
 export const encodePodConfig = (config: PodConfig): Buffer => {

@@ -20,8 +20,11 @@ const MS = 1_000_000n;
 const RATE = 100_000n;
 const SLOT = 120n * MS;
 const AT_ONCE = 10n * MS;
-const isolated = { bitsPerSecond: RATE, flags: EDT_FLOW_ISOLATION, flowCreditNs: 2n * SLOT, bypassCreditNs: 4n * SLOT };
+const isolated = { bitsPerSecond: RATE, flags: EDT_FLOW_ISOLATION, flowCreditNs: 2n * SLOT, bypassCreditNs: 4n * SLOT, sparseMaxLen: 1024 };
 const bulk = (port = 1000) => makeFrame("ipv4", 1500, { sourcePort: port });
+/** A light flow's packet: 500 bytes, a 40 ms slot at RATE; a flow's credit (2 slots of a full frame) holds six. */
+const light = (port: number) => makeFrame("ipv4", 500, { sourcePort: port });
+const LIGHT_SLOT = 40n * MS;
 
 describe("EDT program: flow isolation, budgets, scope (BPF_PROG_TEST_RUN, host kernel)", { skip }, () => {
   let harness: EdtHarness;
@@ -36,21 +39,29 @@ describe("EDT program: flow isolation, budgets, scope (BPF_PROG_TEST_RUN, host k
     assert.equal(openFdCount(), fdsBefore, "no file descriptors leaked");
   });
 
-  it("a flow with nothing pending leaves at once behind a backlog, and its bytes still delay the bulk", () => {
+  it("a small packet of a flow with nothing pending leaves at once behind a backlog, and its bytes still delay the bulk", () => {
     const pod = harness.pod(EDT_DIRECTION_EGRESS, isolated);
     const backlog = Array.from({ length: 10 }, () => pod.run(bulk()).tstamp);
     const end = pod.timeline().allTNs;
-    const light = pod.run(bulk(2000));
-    assert.ok(light.tstamp < backlog[3]!, `the light flow left at ${light.tstamp}, not behind the bulk (${backlog.at(-1)})`);
-    assert.equal(pod.timeline().allTNs, end + SLOT, "charged to the Pod's timeline all the same");
+    const packet = pod.run(light(2000));
+    assert.ok(packet.tstamp < backlog[3]!, `the light flow left at ${packet.tstamp}, not behind the bulk (${backlog.at(-1)})`);
+    assert.equal(pod.timeline().allTNs, end + LIGHT_SLOT, "charged to the Pod's timeline all the same");
     const nextBulk = pod.run(bulk());
-    assert.equal(nextBulk.tstamp, end + SLOT, "the bulk absorbs the light flow's slot");
-    assert.equal(pod.counters().bypassedPackets, 3n, "the bulk flow's first two packets (its credit) and the light one");
+    assert.equal(nextBulk.tstamp, end + LIGHT_SLOT, "the bulk absorbs the light flow's slot");
+    assert.equal(pod.counters().bypassedPackets, 1n, "only the light packet: full-size frames never bypass");
+  });
+
+  it("full-size frames never bypass, even of flows with nothing pending (many bulk flows at a small limit)", () => {
+    const pod = harness.pod(EDT_DIRECTION_EGRESS, isolated);
+    const stamps = Array.from({ length: 8 }, (_, index) => pod.run(bulk(3000 + index)).tstamp);
+    for (let i = 1; i < stamps.length; i++) assert.equal(stamps[i]! - stamps[i - 1]!, SLOT, `flow ${i} took the next slot`);
+    assert.equal(pod.counters().bypassedPackets, 0n);
   });
 
   it("a flow's departures never go back, so fq cannot reorder it", () => {
     const pod = harness.pod(EDT_DIRECTION_EGRESS, isolated);
-    const results = Array.from({ length: 12 }, (_, index) => pod.run(bulk(index % 3 === 0 ? 3000 : 1000)));
+    const frameOf = (index: number) => (index % 3 === 0 ? light(3000) : index % 3 === 1 ? bulk(1000) : light(1000));
+    const results = Array.from({ length: 12 }, (_, index) => pod.run(frameOf(index)));
     assert.ok(results.every((result) => result.retval === TC_ACT_UNSPEC), "within the horizon: none dropped");
     const stamps = results.map((result) => result.tstamp);
     for (const port of [1000, 3000]) {
@@ -62,39 +73,39 @@ describe("EDT program: flow isolation, budgets, scope (BPF_PROG_TEST_RUN, host k
   it("a burst of one flow bypasses only its credit, then queues like the bulk", () => {
     const pod = harness.pod(EDT_DIRECTION_EGRESS, isolated);
     pod.run(bulk());
-    const burst = Array.from({ length: 5 }, () => pod.run(bulk(4000)).tstamp);
+    const burst = Array.from({ length: 8 }, () => pod.run(light(4000)).tstamp);
     const now = burst[0]!;
-    assert.equal(burst.filter((stamp) => stamp - now < AT_ONCE).length, 2, "two frames of credit: two frames leave at once");
-    assert.ok(burst[2]! - now >= 2n * SLOT, "the third waits for the Pod's slots");
+    assert.equal(burst.filter((stamp) => stamp - now < AT_ONCE).length, 6, "six light frames of credit leave at once");
+    assert.ok(burst[6]! - now >= SLOT, "the seventh waits for the Pod's slots");
   });
 
   it("the whole Pod's bypass is bounded by its own credit, however many light flows", () => {
     const pod = harness.pod(EDT_DIRECTION_EGRESS, isolated);
-    const stamps = Array.from({ length: 8 }, (_, index) => pod.run(bulk(5000 + index)).tstamp);
+    const stamps = Array.from({ length: 16 }, (_, index) => pod.run(light(5000 + index)).tstamp);
     const now = stamps[0]!;
-    assert.equal(stamps.filter((stamp) => stamp - now < AT_ONCE).length, 4, "four frames of Pod credit: four frames at once");
-    assert.equal(pod.counters().bypassedPackets, 4n);
+    assert.equal(stamps.filter((stamp) => stamp - now < AT_ONCE).length, 12, "4 full frames of Pod credit: twelve light frames at once");
+    assert.equal(pod.counters().bypassedPackets, 12n);
   });
 
   it("the Pod's bypass credit refills at an eighth of its rate, so light flows cannot take the whole limit", async () => {
     const pod = harness.pod(EDT_DIRECTION_EGRESS, isolated);
-    Array.from({ length: 6 }, (_, index) => pod.run(bulk(7000 + index))); // four bypass: the Pod's credit is spent
-    assert.equal(pod.counters().bypassedPackets, 4n);
-    // 300 ms is 2.5 frames at the full rate, 0.31 frames at an eighth of it: a fresh flow must wait.
+    Array.from({ length: 14 }, (_, index) => pod.run(light(7000 + index))); // twelve bypass: the Pod's credit is spent
+    assert.equal(pod.counters().bypassedPackets, 12n);
+    // 300 ms is 7.5 light frames at the full rate, 0.94 of one at an eighth of it: a fresh flow must wait.
     await new Promise((resolve) => setTimeout(resolve, 300));
-    const fresh = pod.run(bulk(7100));
-    assert.equal(pod.counters().bypassedPackets, 4n, "not a frame's credit back yet");
-    // A small packet (60 bytes: 4.8 ms of credit) of another flow fits in what came back, and tells the clock.
+    const fresh = pod.run(light(7100));
+    assert.equal(pod.counters().bypassedPackets, 12n, "not a light frame's credit back yet");
+    // A smaller packet (60 bytes: 4.8 ms of credit) of another flow fits in what came back, and tells the clock.
     const now = pod.run(makeFrame("ipv4", 60, { sourcePort: 7200 })).tstamp;
-    assert.equal(pod.counters().bypassedPackets, 5n);
-    assert.ok(fresh.tstamp - now >= SLOT, "the fresh flow took the Pod's slots");
+    assert.equal(pod.counters().bypassedPackets, 13n);
+    assert.ok(fresh.tstamp - now >= LIGHT_SLOT, "the fresh flow took the Pod's slots");
   });
 
   it("a flow that paces itself (its socket stamps packets for later: BBR, TCP pacing) never bypasses", () => {
     const pod = harness.pod(EDT_DIRECTION_EGRESS, isolated);
-    const now = pod.run(bulk(6000)).tstamp; // a light flow: leaves now, which tells the clock
-    const selfPaced = pod.run(bulk(6001), { tstamp: now + 100n * MS });
-    assert.equal(selfPaced.tstamp, now + 100n * MS > now + SLOT ? now + 100n * MS : now + SLOT, "the later of its own stamp and the Pod's slot");
+    const now = pod.run(light(6000)).tstamp; // a light flow: leaves now, which tells the clock
+    const selfPaced = pod.run(light(6001), { tstamp: now + 100n * MS });
+    assert.equal(selfPaced.tstamp, now + 100n * MS > now + LIGHT_SLOT ? now + 100n * MS : now + LIGHT_SLOT, "the later of its own stamp and the Pod's slot");
     assert.equal(pod.counters().bypassedPackets, 1n, "only the light flow bypassed");
   });
 

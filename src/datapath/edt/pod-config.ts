@@ -22,7 +22,7 @@ export interface PodRates {
 export function podConfigOf(direction: Direction, rates: PodRates, settings: PodConfigSettings): PodConfig {
   // Credits are time at the Pod's own rate; a Pod with only budgets has no own timeline to bypass.
   const ownRate = rates.bitsPerSecond ?? rates.externalBitsPerSecond;
-  const credits = ownRate === null ? { flowCreditNs: 0n, bypassCreditNs: 0n } : flowIsolationCredits(ownRate);
+  const credits = ownRate === null ? { flowCreditNs: 0n, bypassCreditNs: 0n, sparseMaxLen: 0 } : flowIsolationCredits(ownRate);
   return {
     ...emptyPodConfig(),
     bitsPerSecond: BigInt(rates.bitsPerSecond ?? 0),
@@ -31,6 +31,7 @@ export function podConfigOf(direction: Direction, rates: PodRates, settings: Pod
     ecnThresholdNs: direction === "ingress" ? settings.ingressEcnThresholdNs : 0n,
     flowCreditNs: credits.flowCreditNs,
     bypassCreditNs: credits.bypassCreditNs,
+    sparseMaxLen: credits.sparseMaxLen,
     flags: settings.flowIsolation ? EDT_FLOW_ISOLATION : 0,
     budgets: [...rates.budgetSlots],
   };
