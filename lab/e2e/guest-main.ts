@@ -45,7 +45,7 @@ async function main(): Promise<number> {
     rows.push(row);
     if (isLatencyRow(row)) {
       const wire = row.wireRatio === null ? "-" : row.wireRatio.toFixed(4);
-      log(`${row.scenario} (${row.probe}): p50/p99 ${row.p50Ms.toFixed(3)}/${row.p99Ms.toFixed(3)} ms (idle p99 ${row.idleP99Ms?.toFixed(3) ?? "-"}), RR ${row.rrTransactionsPerSec?.toFixed(0) ?? "-"}/s, wireRatio ${wire}, Jain ${row.jainIndex?.toFixed(3) ?? "-"}`);
+      log(`${row.scenario} (${row.probe}): p50/p99 ${row.p50Ms?.toFixed(3) ?? "-"}/${row.p99Ms?.toFixed(3) ?? "-"} ms (idle p99 ${row.idleP99Ms?.toFixed(3) ?? "-"}), RR ${row.rrTransactionsPerSec?.toFixed(0) ?? "-"}/s, wireRatio ${wire}, Jain ${row.jainIndex?.toFixed(3) ?? "-"}`);
       return;
     }
     if (isUplinkRow(row)) {

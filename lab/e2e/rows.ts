@@ -17,8 +17,9 @@ export interface LatencyRow {
   bulkProtocol: "tcp" | "udp" | null;
   cc: string | null;
   probe: "tcp_rr" | "ping";
-  p50Ms: number;
-  p99Ms: number;
+  /** null: not one answer came back within the probe's time (all lost, or slower than the run). */
+  p50Ms: number | null;
+  p99Ms: number | null;
   /** The same probe's p99 with no bulk load (same mode, direction and limit, same run). */
   idleP99Ms: number | null;
   rrTransactionsPerSec: number | null;
@@ -156,15 +157,21 @@ export function judgeLatency(rows: readonly LatencyRow[]): Verdict[] {
     }
     if (row.mode !== "per-flow" || row.bulkFlows === 0) continue;
     const tenMegabits = row.limitBitsPerSec <= 10_000_000;
-    if (tenMegabits) check("target", row, "light-flow p99 <= 3 ms at 10M", row.p99Ms <= 3, `p99 ${row.p99Ms.toFixed(2)} ms`);
+    if (row.p99Ms === null || row.p50Ms === null) {
+      check("behaviour", row, "the probe got answers", false, "not one answer within the run");
+      continue;
+    }
+    const p99 = row.p99Ms;
+    if (tenMegabits) check("target", row, "light-flow p99 <= 3 ms at 10M", p99 <= 3, `p99 ${p99.toFixed(2)} ms`);
     const slack = tenMegabits ? 2 : 0.5;
     if (row.idleP99Ms !== null) {
-      check("target", row, `light-flow p99 <= idle p99 + ${slack} ms`, row.p99Ms <= row.idleP99Ms + slack, `p99 ${row.p99Ms.toFixed(2)} ms, idle ${row.idleP99Ms.toFixed(2)} ms`);
+      check("target", row, `light-flow p99 <= idle p99 + ${slack} ms`, p99 <= row.idleP99Ms + slack, `p99 ${p99.toFixed(2)} ms, idle ${row.idleP99Ms.toFixed(2)} ms`);
     }
     // The same load with one timeline, same run: isolation must beat it by far (medians: robust to a hiccup).
     const single = rows.find((other) => other.mode === "single-timeline" && other.probe === row.probe && other.direction === row.direction && other.limitBitsPerSec === row.limitBitsPerSec && other.bulkFlows === row.bulkFlows && other.bulkProtocol === row.bulkProtocol && other.cc === row.cc);
-    if (single !== undefined && single.p50Ms >= 5) {
-      check("behaviour", row, "light-flow p50 under a quarter of one timeline's (same load, same run)", row.p50Ms * 4 <= single.p50Ms, `p50 ${row.p50Ms.toFixed(2)} ms vs ${single.p50Ms.toFixed(2)} ms`);
+    const singleP50 = single === undefined ? null : single.p50Ms ?? Number.POSITIVE_INFINITY;
+    if (singleP50 !== null && singleP50 >= 5) {
+      check("behaviour", row, "light-flow p50 under a quarter of one timeline's (same load, same run)", row.p50Ms * 4 <= singleP50, `p50 ${row.p50Ms.toFixed(2)} ms vs ${cell(single?.p50Ms ?? null, 2)} ms`);
     }
     if (row.probe !== "ping") continue; // one check per run for what both probes share
     if (row.jainIndex !== null && row.bulkFlows === 8 && row.cc === "cubic") check("target", row, "Jain's index >= 0.95 among 8 CUBIC streams", row.jainIndex >= 0.95, `J = ${row.jainIndex.toFixed(3)}`);
@@ -233,7 +240,7 @@ export function latencyMarkdown(rows: readonly LatencyRow[]): string[] {
     const offered = row.offeredBitsPerSec === null ? "" : ` (offered ${mbit(row.offeredBitsPerSec)})`;
     const bulk = row.bulkFlows === 0 ? "idle" : row.bulkProtocol === "udp" ? `UDP at 2x${offered}` : `${row.bulkFlows} ${row.cc}`;
     const late = row.probeOutlastedLoad ? " (ended after the load)" : "";
-    lines.push(`| ${row.mode} | ${row.direction} | ${mbit(row.limitBitsPerSec)} | ${bulk} | ${row.probe} | ${row.p50Ms.toFixed(3)} | ${row.p99Ms.toFixed(3)}${late} | ${cell(row.idleP99Ms, 3)} | ${cell(row.rrTransactionsPerSec, 0)} | ${cell(row.wireRatio, 4)} | ${cell(row.jainIndex, 3)} | ${mbit(row.goodputBitsPerSec)} | ${cell(row.flowLimitDrops, 0)} |`);
+    lines.push(`| ${row.mode} | ${row.direction} | ${mbit(row.limitBitsPerSec)} | ${bulk} | ${row.probe} | ${cell(row.p50Ms, 3)} | ${cell(row.p99Ms, 3)}${late} | ${cell(row.idleP99Ms, 3)} | ${cell(row.rrTransactionsPerSec, 0)} | ${cell(row.wireRatio, 4)} | ${cell(row.jainIndex, 3)} | ${mbit(row.goodputBitsPerSec)} | ${cell(row.flowLimitDrops, 0)} |`);
   }
   return lines;
 }

@@ -82,6 +82,8 @@ export async function measureLatencyRun(run: LatencyRun, place: RunPlace, second
   }
 }
 
+const finiteOrNull = (value: number): number | null => (Number.isFinite(value) ? value : null);
+
 const delta = (after: number | null | undefined, before: number | null | undefined): number | null =>
   after === null || after === undefined ? null : after - (before ?? 0);
 
@@ -108,6 +110,7 @@ function rowsOf(run: LatencyRun, measured: Measured): LatencyRow[] {
   };
   return [
     { ...common, probe: "tcp_rr", p50Ms: measured.rr.p50Ms, p99Ms: measured.rr.p99Ms, rrTransactionsPerSec: measured.rr.transactionsPerSec },
-    { ...common, probe: "ping", p50Ms: measured.ping.p50Ms, p99Ms: measured.ping.p99Ms, rrTransactionsPerSec: null },
+    // No reply at all: the percentiles of nothing (NaN) are recorded as null, not as a number.
+    { ...common, probe: "ping", p50Ms: finiteOrNull(measured.ping.p50Ms), p99Ms: finiteOrNull(measured.ping.p99Ms), rrTransactionsPerSec: null },
   ];
 }

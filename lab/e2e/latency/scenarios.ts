@@ -32,7 +32,7 @@ const requestEcn = (pod: LabPod) => runTool("sysctl", ["-q", "-w", "net.ipv4.tcp
 
 export async function* latencyScenarios(context: LatencyContext): AsyncGenerator<LatencyRow[]> {
   const plan = latencyPlan({ reduced: context.reduced });
-  const idle = new Map<string, Map<string, number>>();
+  const idle = new Map<string, Map<string, number | null>>();
   const withIdle = (run: LatencyRun, rows: LatencyRow[]): LatencyRow[] => {
     const key = groupOf(run);
     if (run.bulk === null) idle.set(key, new Map(rows.map((row) => [row.probe, row.p99Ms])));
