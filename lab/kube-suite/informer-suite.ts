@@ -123,7 +123,7 @@ export function informerSuite(start: () => Promise<KubeSuiteBackend>): void {
     await source.stop();
   });
 
-  it("after an outage with compacted history: retries with backoff, relists, deletes Pods that vanished; status says why meanwhile", async () => {
+  it("after an outage with compacted history: retries with a growing backoff, relists, deletes Pods that vanished; status says why meanwhile", async () => {
     for (const name of ["t3-gone", "t3-edited", "t3-recreated"]) await createPod({ name, nodeName: node });
     const recorder = new Recorder();
     const access = new ApiAccess();
@@ -138,7 +138,10 @@ export function informerSuite(start: () => Promise<KubeSuiteBackend>): void {
       await createPod({ name: "t3-recreated", nodeName: node });
       await createPod({ name: "t3-new", nodeName: node });
       await backend.compact();
-      await wait(recorder, "two failed retries", () => logLines.filter((line) => /retry in/.test(line)).length >= 2);
+      await wait(recorder, "five failed retries", () => logLines.filter((line) => /retry in/.test(line)).length >= 5);
+      // 50 ms doubling to 400 ms: the fifth retry waits between 200 and 400 ms (not 50 ms again and again)
+      const delays = logLines.flatMap((line) => /retry in (\d+) ms/.exec(line)?.[1] ?? []).map(Number);
+      assert.ok(Math.max(...delays) >= 200, `the retries back off: ${delays.join(", ")} ms`);
       const problems = access.problems();
       assert.ok(problems.some((problem) => problem.resource === "pods"), `pacer status names the failing request: ${JSON.stringify(problems)}`);
     } finally {

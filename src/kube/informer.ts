@@ -72,6 +72,7 @@ class ObservedWatch extends Watch {
     connection: ApiConnection,
     private readonly beforeWatch: () => boolean,
     private readonly access: ApiAccess | undefined,
+    private readonly opened: () => void,
   ) {
     // Watch reads only getCurrentCluster() and applyToFetchOptions() from its config (dist/watch.js)
     super(connection as unknown as KubeConfig);
@@ -99,7 +100,10 @@ class ObservedWatch extends Watch {
     };
     const controller = await super.watch(path, { ...queryParams, timeoutSeconds }, callback, reportingDone);
     opened = true;
-    if (!refused) this.access?.succeeded("watch", "pods");
+    if (!refused) {
+      this.access?.succeeded("watch", "pods");
+      this.opened();
+    }
     this.watchdog = setTimeout(() => controller.abort(), (timeoutSeconds + 60) * 1000);
     this.watchdog.unref();
     return controller;
@@ -161,7 +165,6 @@ export function createInformerPodSource(options: InformerPodSourceOptions): PodS
 
   const beforeWatch = (): boolean => {
     if (stopped) return false;
-    failures = 0; // a list succeeded or a watch is resuming: the API server answers
     if (!synced) {
       synced = true;
       deliver({ type: "sync", pods: [...known.values()] });
@@ -188,11 +191,15 @@ export function createInformerPodSource(options: InformerPodSourceOptions): PodS
       onEvent = handler;
       stopped = false;
       const api = (connection = await loadApiConnection(options.kubeconfig, { log }));
-      watch = new ObservedWatch(api, beforeWatch, options.access);
+      // The backoff starts over only once the server answered (a list, a watch opened): a watch resuming from
+      // its resourceVersion during an outage must keep backing off, not retry every half second.
+      const answered = () => (failures = 0);
+      watch = new ObservedWatch(api, beforeWatch, options.access, answered);
       const list = async () => {
         try {
           const pods = await kubeRequest<KubeList<V1Pod>>(api, { method: "GET", path: podsPath, query: { fieldSelector } });
           options.access?.succeeded("list", "pods");
+          answered();
           return pods;
         } catch (error) {
           options.access?.failed("list", "pods", error, describeApiError(error));
