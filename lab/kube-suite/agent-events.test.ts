@@ -1,6 +1,6 @@
 /**
- * Stopping the agent writes the Events still waiting for the rate limiter, within a short deadline: the
- * agent with its real informer and real Kubernetes EventSink against the Kubernetes API-server TEST DOUBLE
+ * Stopping the agent writes the Events still waiting for the rate limiter, within a short deadline, and the
+ * agent's status names a Kubernetes request the server forbids: the agent with its real informer and real Kubernetes EventSink against the Kubernetes API-server TEST DOUBLE
  * (lab/apiserver-double); the in-memory datapath and a test-double resolver stand in for the kernel.
  */
 import assert from "node:assert/strict";
@@ -66,6 +66,38 @@ describe("agent stop flushes pending Events (API-server test double)", () => {
     const invalid = apiserver.events.all().filter((event) => event.reason === "InvalidBandwidth");
     assert.equal(invalid.length, POD_COUNT, `written: ${invalid.length}; log: ${logLines.filter((l) => /^(stop|pacer events):/.test(l)).join(" | ")}`);
     assert.ok(stopMs < 2000, `stop took ${stopMs} ms`);
+  });
+
+  it("status() names a Kubernetes request the API server forbids, with the verb to grant, and clears it once allowed", async () => {
+    apiserver.setForbidden("create", "events", true);
+    const agent = await startAgent({ ...config, socketPath: join(workDir, "forbidden.sock") }, {
+      datapath: new FakeDatapath(new FakeKernel()),
+      probe: async () => ({ edt: { available: true, reason: null } }),
+      resolver: new FakeResolver(),
+      devices: async () => ["eth0"],
+      log: () => {},
+    });
+    try {
+      await agent.idle();
+      const deadline = Date.now() + 5000;
+      while (!agent.status().kubernetesApi.some((problem) => problem.verb === "create") && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      const [problem, ...others] = agent.status().kubernetesApi;
+      assert.equal(others.length, 0);
+      assert.equal(problem?.resource, "events");
+      assert.equal(problem?.statusCode, 403);
+      assert.match(problem?.action ?? "", /grant verb "create" on resource "events"/);
+      apiserver.setForbidden("create", "events", false);
+      apiserver.pods.upsert({
+        metadata: { namespace: NAMESPACE, name: "bad-again", annotations: { "kubernetes.io/egress-bandwidth": "2m" } },
+        spec: { nodeName: NODE },
+        status: { podIP: "10.77.1.1", podIPs: [] },
+      });
+      while (agent.status().kubernetesApi.length > 0 && Date.now() < deadline + 5000) await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.deepEqual(agent.status().kubernetesApi, []);
+    } finally {
+      apiserver.setForbidden("create", "events", false);
+      await agent.stop();
+    }
   });
 
   it("gives up at the deadline and closes the sink", async () => {
