@@ -57,7 +57,11 @@ if [ -f /etc/ssl/certs/ca-certificates.crt ]; then
   echo "cafile=/etc/ssl/certs/ca-certificates.crt" >"$cache/npmrc-build"
   mounts=(--volume /etc/ssl/certs/ca-certificates.crt:/etc/ssl/certs/ca-certificates.crt:ro --volume "$cache/npmrc-build:/usr/local/etc/npmrc:ro")
 fi
+previous=$(podman image inspect --format '{{.Id}}' "$tag" 2>/dev/null || true)
 echo "build-image: building $tag from ./Dockerfile on $base"
 buildah bud --quiet --isolation=chroot --network=host --pull=never --layers=false "${mounts[@]}" \
   --build-arg "BUILD_BASE=$base" --build-arg "RUNTIME_BASE=$base" -t "$tag" . >&2
+# The image this tag named before (now untagged) is removed, so rebuilds do not pile up in the storage.
+current=$(podman image inspect --format '{{.Id}}' "$tag")
+if [ -n "$previous" ] && [ "$previous" != "$current" ]; then podman rmi "$previous" >/dev/null 2>&1 || true; fi
 podman image inspect --format '{{.Size}}' "$tag"
