@@ -55,7 +55,11 @@ function assertReportShape(report: ProbeReport): void {
   assert.equal(report.edt.available ? report.edt.reason : typeof report.edt.reason, report.edt.available ? null : "string");
   assert.ok(report.checks.length >= 10);
   for (const check of report.checks) {
-    assert.deepEqual(Object.keys(check), ["name", "ok", "detail"]);
+    // name, ok, detail always; then `since` (the release and commit a feature arrived in) and `degraded`
+    // (not OK, but pacer works on without it) where they apply.
+    assert.deepEqual(Object.keys(check).slice(0, 3), ["name", "ok", "detail"]);
+    for (const key of Object.keys(check).slice(3)) assert.ok(["since", "degraded"].includes(key), `unexpected key ${key}`);
+    if (check.since !== undefined) assert.match(check.since, /^\d+\.\d+ \([0-9a-f]{12}\)$/);
     assert.equal(typeof check.name, "string");
     assert.equal(typeof check.ok, "boolean");
     assert.ok(check.detail.length > 0, `${check.name} has a detail`);
