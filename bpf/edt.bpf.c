@@ -133,18 +133,15 @@ static __always_inline int goes_outside(struct __sk_buff *skb)
 	return bpf_map_lookup_elem(&pacer_internal_ranges, &key) == NULL;
 }
 
-/* Adds the time since the last refill, shifted right by `slow` (a refill at 1/2^slow of the rate), to a
- * bucket of credit (in ns of the rate), up to its cap. */
-static __always_inline __u64 refilled(__u64 credit, __u64 refilled_at, __u64 now, __u64 cap, int slow)
+/* Adds the time since the last refill to a bucket of credit (in ns of the rate), up to its cap: a refill at
+ * the Pod's rate. Bypassed bytes are still charged, so they only move bulk packets later: what leaves ahead
+ * of the timeline over any window W is at most bypass_credit + R · min(W, the bulk backlog already
+ * stamped), and never more than the rate for long (docs/design.md, "Flow isolation"). */
+static __always_inline __u64 refilled(__u64 credit, __u64 refilled_at, __u64 now, __u64 cap)
 {
-	__u64 elapsed = (now > refilled_at ? now - refilled_at : 0) >> slow;
+	__u64 elapsed = now > refilled_at ? now - refilled_at : 0;
 	return elapsed >= cap || credit + elapsed >= cap ? cap : credit + elapsed;
 }
-
-/* The Pod's bypass bucket refills at 1/8 of the Pod's rate: bypassed bytes are still charged, so they only
- * move bulk packets later, and what can leave ahead of the timeline over any window W is bounded by
- * bypass_credit + R/8 · min(W, the bulk backlog already stamped) (docs/design.md, "Flow isolation"). */
-#define PACER_BYPASS_REFILL_SHIFT 3
 
 /*
  * Every verdict but a horizon drop is TC_ACT_UNSPEC: "continue with the next filter" in direct-action mode
@@ -249,8 +246,8 @@ int pacer_edt(struct __sk_buff *skb)
 		/* cost 0: no own timeline applies to this packet (budgets only, or inside-cluster traffic of an
 		 * outside-cluster limit), so there is nothing to bypass. */
 		if (flow && cost != 0 && wire_len <= config->sparse_max_len && flow->last_departure_ns <= now && own <= now) {
-			__u64 flow_credit = refilled(flow->credit_ns, flow->refill_ns, now, flow_cap, 0);
-			__u64 pod_credit = refilled(pod->bypass_credit_ns, pod->bypass_refill_ns, now, bypass_cap, PACER_BYPASS_REFILL_SHIFT);
+			__u64 flow_credit = refilled(flow->credit_ns, flow->refill_ns, now, flow_cap);
+			__u64 pod_credit = refilled(pod->bypass_credit_ns, pod->bypass_refill_ns, now, bypass_cap);
 			if (flow_credit >= cost && pod_credit >= cost) {
 				bypassed = 1;
 				flow_credit -= cost;

@@ -22,8 +22,8 @@ export const SPARSE_MAX_BYTES = 1024;
 
 /**
  * One flow may send max(2 full frames, 1 ms of the rate) of small packets at once before it queues like
- * the bulk, refilled at the Pod's rate; the whole Pod max(4 full frames, 2 ms of the rate), refilled at an
- * eighth of it (bpf/edt.bpf.c), so light flows jump the queue but cannot take the limit.
+ * the bulk; the whole Pod max(4 full frames, 2 ms of the rate). Both refill at the Pod's rate: what bypasses
+ * is charged all the same, so light flows jump the queue but never get more than the limit.
  */
 export function flowIsolationCredits(bitsPerSecond: number): { flowCreditNs: bigint; bypassCreditNs: bigint; sparseMaxLen: number } {
   return {
