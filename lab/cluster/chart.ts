@@ -48,9 +48,19 @@ export const asManifest = (objects: readonly object[]): string => objects.map((o
 /** The chart's CustomResourceDefinitions (its crds/). */
 export const crdsOf = (chart: RenderedChart): KubeObject[] => chart.objects.filter((object) => object.kind === "CustomResourceDefinition");
 
-/** Waits until each CRD is Established (its resources are served), as `helm install` does before the templates. */
+/**
+ * Waits until each CRD is Established, as `helm install` does before the templates, and its objects can be
+ * listed: for a moment after that a list still answers 429 "storage is (re)initializing".
+ */
 export async function crdsEstablished(kubectl: Kubectl, crds: readonly KubeObject[]): Promise<void> {
-  for (const crd of crds) await kubectl.run(["wait", "--for=condition=Established", "--timeout=60s", `crd/${crd.metadata.name}`]);
+  for (const crd of crds) {
+    await kubectl.run(["wait", "--for=condition=Established", "--timeout=60s", `crd/${crd.metadata.name}`]);
+    const deadline = Date.now() + 30_000;
+    while ((await kubectl.run(["get", crd.metadata.name, "--all-namespaces"], { allowFailure: true })).exitCode !== 0) {
+      if (Date.now() > deadline) throw new Error(`kubectl get ${crd.metadata.name}: still failing 30 s after the CRD was established`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
 }
 
 /** Applies every object the chart renders, CRDs established first; returns kubectl's output (one line per object). */
