@@ -157,7 +157,8 @@ export function createObjectInformer<T extends InformedObject>(options: ObjectIn
     const delay = Math.round(randomBetween(ceiling / 2, ceiling));
     if (!notServed) log(`pacer informer: list/watch ${what}: ${describeApiError(error)}; retry in ${delay} ms`);
     else if (!notServedNow) log(options.notServed?.log ?? "");
-    notServedNow = notServed;
+    // other errors on the way back (a CRD's storage answers 429 for a moment) do not end the outage
+    if (notServed) notServedNow = true;
     if (options.startReturnsOnFailure) resolveStarted();
     restartTimer = setTimeout(() => {
       restartTimer = undefined;
