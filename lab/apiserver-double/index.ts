@@ -1,7 +1,9 @@
 /**
- * A Kubernetes API-server TEST DOUBLE for tests and benchmarks of pacer's Kubernetes side: the Pod store
- * (drive it: upsert/modify/delete/compact), the recorded Events, the HTTP server the real client talks to, and
- * a kubeconfig pointing at it. Not an API server — see server.ts for exactly what it speaks.
+ * A Kubernetes API-server TEST DOUBLE for tests and benchmarks of pacer's Kubernetes side: the object stores
+ * (Pods, Nodes, ServiceCIDRs, BandwidthBudgets; drive them: upsert/modify/delete/compact), the recorded
+ * Events, the HTTP server the real client talks to, and a kubeconfig pointing at it. Like kube-apiserver with
+ * --service-cluster-ip-range, it starts with the ServiceCIDR "kubernetes" (10.0.0.0/24 unless told).
+ * Not an API server — see server.ts for exactly what it speaks.
  *
  *   const apiserver = await startApiServerDouble();
  *   const kubeconfig = await apiserver.writeKubeconfig();   // temp dir, removed by close()
@@ -11,31 +13,52 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
+import { ObjectStore, type StoredObject } from "./object-store.js";
 import { PodStore } from "./pod-store.js";
 import { EventStore } from "./event-store.js";
-import { startHttpDouble, type ApiServerDoubleHttp } from "./server.js";
+import { startHttpDouble, type ApiServerDoubleHttp, type Collection } from "./server.js";
 
 export { PodStore, type PodObject, type WatchEvent } from "./pod-store.js";
+export { ObjectStore, StoreError, type StoredObject } from "./object-store.js";
 export { EventStore, type RecordedEventRequest, type StoredEvent } from "./event-store.js";
 export { parseFieldSelector, matchesFieldSelector } from "./field-selector.js";
 
 export interface ApiServerDouble extends ApiServerDoubleHttp {
   readonly pods: PodStore;
+  /** core/v1 Nodes (cluster-scoped: namespace ""). */
+  readonly nodes: ObjectStore<StoredObject>;
+  /** networking.k8s.io/v1 ServiceCIDRs (cluster-scoped). */
+  readonly serviceCidrs: ObjectStore<StoredObject>;
+  /** pacer.dev/v1alpha1 BandwidthBudgets, with a status subresource. */
+  readonly budgets: ObjectStore<StoredObject>;
   readonly events: EventStore;
   /** Writes a kubeconfig for this double into a fresh temp dir (or `directory`); returns its path. */
   writeKubeconfig(directory?: string): Promise<string>;
 }
 
-export async function startApiServerDouble(options: { log?: (line: string) => void } = {}): Promise<ApiServerDouble> {
+export async function startApiServerDouble(options: { log?: (line: string) => void; serviceCidrs?: string[] } = {}): Promise<ApiServerDouble> {
   const pods = new PodStore();
+  const nodes = new ObjectStore<StoredObject>({ apiVersion: "v1", kind: "Node" });
+  const serviceCidrs = new ObjectStore<StoredObject>({ apiVersion: "networking.k8s.io/v1", kind: "ServiceCIDR" });
+  const budgets = new ObjectStore<StoredObject>({ apiVersion: "pacer.dev/v1alpha1", kind: "BandwidthBudget", statusSubresource: true });
+  serviceCidrs.upsert({ metadata: { namespace: "", name: "kubernetes" }, spec: { cidrs: options.serviceCidrs ?? ["10.0.0.0/24"] } });
   const events = new EventStore();
-  const http = await startHttpDouble(pods, events, options.log);
+  const collections: Collection[] = [
+    { store: pods, group: "", version: "v1", resource: "pods", namespaced: true, listKind: "PodList" },
+    { store: nodes, group: "", version: "v1", resource: "nodes", namespaced: false, listKind: "NodeList" },
+    { store: serviceCidrs, group: "networking.k8s.io", version: "v1", resource: "servicecidrs", namespaced: false, listKind: "ServiceCIDRList" },
+    { store: budgets, group: "pacer.dev", version: "v1alpha1", resource: "bandwidthbudgets", namespaced: true, listKind: "BandwidthBudgetList" },
+  ];
+  const http = await startHttpDouble(collections, events, options.log);
   const temporaryDirectories: string[] = [];
   return {
     ...http,
     url: http.url,
     counts: http.counts,
     pods,
+    nodes,
+    serviceCidrs,
+    budgets,
     events,
     async writeKubeconfig(directory?: string) {
       const target = directory ?? (await mkdtemp(join(tmpdir(), "pk-apiserver-double-")));

@@ -1,17 +1,20 @@
 /**
  * The Kubernetes API-server TEST DOUBLE's HTTP face: a real HTTP/1.1 server on 127.0.0.1 (random port) that
- * speaks the slice of the API pacer uses — Pod list/watch (`GET /api/v1/pods`, `GET
- * /api/v1/namespaces/<ns>/pods`, with `fieldSelector`, `resourceVersion`, `watch=1|true`, watch events as
- * newline-delimited JSON over a chunked response) and core/v1 Events (`POST /api/v1/namespaces/<ns>/events`,
- * `PATCH .../events/<name>`, `GET .../events`). Faults on demand: drop every open connection, expire watches
- * with a 410 ERROR event, answer everything with 503 for a while, or refuse one verb with 403.
+ * speaks the slice of the API pacer uses — list/watch (list-watch-route.ts) of Pods (`/api/v1/pods`,
+ * `/api/v1/namespaces/<ns>/pods`), Nodes (`/api/v1/nodes`), ServiceCIDRs
+ * (`/apis/networking.k8s.io/v1/servicecidrs`) and BandwidthBudgets (`/apis/pacer.dev/v1alpha1/[namespaces/
+ * <ns>/]bandwidthbudgets`, with `PATCH .../<name>/status` as a JSON merge patch guarded by resourceVersion),
+ * and core/v1 Events (`POST /api/v1/namespaces/<ns>/events`, `PATCH .../events/<name>`, `GET .../events`).
+ * Faults on demand: drop every open connection, expire watches with a 410 ERROR event, answer everything
+ * with 503 for a while, refuse one verb with 403, or stop serving a collection (404, as a server without
+ * the ServiceCIDR API or without the CRD answers).
  * It is a test double, not an API server: no auth, no admission, no persistence.
  */
 import { createServer, type IncomingMessage, type ServerResponse, type Server } from "node:http";
 import type { Socket } from "node:net";
-import { FieldSelectorError, parseFieldSelector, type FieldRequirement } from "./field-selector.js";
-import { PodStore, goneStatus, type Watcher, type WatchEvent } from "./pod-store.js";
+import { goneStatus, StoreError, type ObjectStore, type StoredObject } from "./object-store.js";
 import { EventStore, EventStoreError } from "./event-store.js";
+import { parseApiPath, sendJson, serveListWatch, statusBody as status, type OpenWatches } from "./list-watch-route.js";
 
 const logPrefix = "[apiserver test double]";
 
@@ -19,7 +22,18 @@ export interface RequestCounts {
   lists: number;
   watches: number;
   eventWrites: number;
+  statusWrites: number;
   rejected: number;
+}
+
+/** A collection the double serves: its store, where it lives, and the kind of its list. */
+export interface Collection {
+  store: ObjectStore<StoredObject>;
+  group: string;
+  version: string;
+  resource: string;
+  namespaced: boolean;
+  listKind: string;
 }
 
 export interface ApiServerDoubleHttp {
@@ -31,25 +45,11 @@ export interface ApiServerDoubleHttp {
   expireWatches(): void;
   /** false: every request is answered 503 and open watches are dropped, until set back to true. */
   setAvailable(available: boolean): void;
-  /** true: `verb resource` (list/watch pods, create/patch events) is answered 403, as RBAC would; false: allowed. */
+  /** true: `verb resource` (list/watch pods, create/patch events, patch bandwidthbudgets/status) is answered 403, as RBAC would. */
   setForbidden(verb: string, resource: string, forbidden: boolean): void;
+  /** false: the collection (e.g. "bandwidthbudgets", "servicecidrs") answers 404 and its watches end; true: served again. */
+  setServed(resource: string, served: boolean): void;
   close(): Promise<void>;
-}
-
-const status = (code: number, reason: string, message: string): object => ({
-  kind: "Status",
-  apiVersion: "v1",
-  metadata: {},
-  status: "Failure",
-  message,
-  reason,
-  code,
-});
-
-function sendJson(response: ServerResponse, code: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  response.writeHead(code, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
-  response.end(text);
 }
 
 async function readBody(request: IncomingMessage): Promise<unknown> {
@@ -60,58 +60,27 @@ async function readBody(request: IncomingMessage): Promise<unknown> {
 }
 
 export async function startHttpDouble(
-  pods: PodStore,
+  collections: readonly Collection[],
   events: EventStore,
   log: (line: string) => void = () => {},
 ): Promise<ApiServerDoubleHttp> {
   const sockets = new Set<Socket>();
-  const watchResponses = new Map<Watcher, ServerResponse>();
-  const counts: RequestCounts = { lists: 0, watches: 0, eventWrites: 0, rejected: 0 };
+  const watches: OpenWatches = new Map();
+  const counts: RequestCounts = { lists: 0, watches: 0, eventWrites: 0, statusWrites: 0, rejected: 0 };
   let available = true;
   const forbidden = new Set<string>();
+  const unserved = new Set<string>();
+  const collectionOf = (group: string, version: string, resource: string) =>
+    collections.find((candidate) => candidate.group === group && candidate.version === version && candidate.resource === resource);
 
-  const servePods = (request: IncomingMessage, response: ServerResponse, url: URL, namespace?: string): void => {
-    let requirements: FieldRequirement[];
-    try {
-      requirements = parseFieldSelector(url.searchParams.get("fieldSelector"));
-    } catch (error) {
-      if (!(error instanceof FieldSelectorError)) throw error;
-      sendJson(response, 400, status(400, "BadRequest", error.message));
+  const serveStatus = async (request: IncomingMessage, response: ServerResponse, collection: Collection, namespace: string, name: string): Promise<void> => {
+    const contentType = request.headers["content-type"] ?? "";
+    if (!contentType.startsWith("application/merge-patch+json")) {
+      sendJson(response, 415, status(415, "UnsupportedMediaType", `the test double takes only application/merge-patch+json on /status, not ${contentType}`));
       return;
     }
-    if (namespace !== undefined) requirements.push({ field: "metadata.namespace", operator: "=", value: namespace });
-    const watchParam = url.searchParams.get("watch");
-    if (watchParam !== "1" && watchParam !== "true") {
-      counts.lists += 1;
-      const { resourceVersion, items } = pods.list(requirements);
-      sendJson(response, 200, { kind: "PodList", apiVersion: "v1", metadata: { resourceVersion }, items });
-      return;
-    }
-    counts.watches += 1;
-    const from = url.searchParams.get("resourceVersion") ?? "";
-    response.writeHead(200, { "content-type": "application/json", "transfer-encoding": "chunked" });
-    response.flushHeaders();
-    const watcher: Watcher = {
-      requirements,
-      send: (event: WatchEvent) => response.write(`${JSON.stringify(event)}\n`),
-      end: () => {
-        pods.unwatch(watcher);
-        watchResponses.delete(watcher);
-        response.end();
-      },
-    };
-    request.socket.once("close", () => {
-      pods.unwatch(watcher);
-      watchResponses.delete(watcher);
-    });
-    if (!pods.watch(watcher, from)) {
-      log(`${logPrefix} watch from resourceVersion ${from}: 410 Gone (history compacted)`);
-      response.end();
-      return;
-    }
-    watchResponses.set(watcher, response);
-    const timeoutSeconds = Number(url.searchParams.get("timeoutSeconds") ?? "0");
-    if (timeoutSeconds > 0) setTimeout(() => watcher.end(), timeoutSeconds * 1000).unref();
+    counts.statusWrites += 1;
+    sendJson(response, 200, collection.store.patchStatus(namespace, name, await readBody(request)));
   };
 
   const serveEvents = async (
@@ -148,26 +117,36 @@ export async function startHttpDouble(
       sendJson(response, 503, status(503, "ServiceUnavailable", "apiserver test double: unavailable on request"));
       return;
     }
-    const path = url.pathname.split("/").filter((segment) => segment !== "");
-    const resource = path[2] === "namespaces" ? path[4] : path[2];
+    const path = parseApiPath(url.pathname);
     const watching = url.searchParams.get("watch") === "1" || url.searchParams.get("watch") === "true";
     const verb = { GET: watching ? "watch" : "list", POST: "create", PATCH: "patch" }[request.method ?? ""] ?? "";
-    if (forbidden.has(`${verb} ${resource}`)) {
-      const message = `${resource} is forbidden: User "test-double" cannot ${verb} resource "${resource}" in API group ""`;
+    const resource = path?.subresource ? `${path.resource}/${path.subresource}` : path?.resource;
+    if (path && forbidden.has(`${verb} ${resource}`)) {
+      const message = `${resource} is forbidden: User "test-double" cannot ${verb} resource "${resource}" in API group "${path.group}"`;
       sendJson(response, 403, status(403, "Forbidden", message));
       return;
     }
-    // ["api","v1","pods"] | ["api","v1","namespaces",ns,"pods"] | ["api","v1","namespaces",ns,"events",name?]
-    if (path[0] !== "api" || path[1] !== "v1") {
-      sendJson(response, 404, status(404, "NotFound", `${url.pathname}: not served by the test double`));
-    } else if (path.length === 3 && path[2] === "pods" && request.method === "GET") {
-      servePods(request, response, url);
-    } else if (path.length === 5 && path[2] === "namespaces" && path[4] === "pods" && request.method === "GET") {
-      servePods(request, response, url, path[3]);
-    } else if ((path.length === 5 || path.length === 6) && path[2] === "namespaces" && path[4] === "events") {
-      await serveEvents(request, response, path[3] ?? "", path[5]);
-    } else {
-      sendJson(response, 404, status(404, "NotFound", `${url.pathname}: not served by the test double`));
+    const notServed = () => sendJson(response, 404, status(404, "NotFound", `the server could not find the requested resource (${url.pathname}: not served by the test double)`));
+    if (path === null) return notServed();
+    if (path.group === "" && path.version === "v1" && path.resource === "events" && path.namespace !== undefined && path.subresource === undefined) {
+      return serveEvents(request, response, path.namespace, path.name);
+    }
+    const collection = collectionOf(path.group, path.version, path.resource);
+    if (!collection || unserved.has(collection.resource) || (path.namespace !== undefined && !collection.namespaced)) return notServed();
+    try {
+      if (request.method === "GET" && path.name === undefined) {
+        const served = serveListWatch(request, response, url, { store: collection.store, listKind: collection.listKind, namespace: path.namespace }, watches, log);
+        if (served === "list") counts.lists += 1;
+        if (served === "watch") counts.watches += 1;
+      } else if (request.method === "PATCH" && path.subresource === "status" && path.name !== undefined && path.namespace !== undefined) {
+        await serveStatus(request, response, collection, path.namespace, path.name);
+      } else {
+        sendJson(response, 405, status(405, "MethodNotAllowed", `${request.method} ${url.pathname} not supported by the test double`));
+      }
+    } catch (error) {
+      if (error instanceof StoreError) sendJson(response, error.statusCode, status(error.statusCode, error.reason, error.message));
+      else if (error instanceof SyntaxError) sendJson(response, 400, status(400, "BadRequest", error.message));
+      else throw error;
     }
   };
 
@@ -192,8 +171,8 @@ export async function startHttpDouble(
   log(`${logPrefix} listening on ${url}`);
 
   const dropConnections = (): void => {
-    for (const watcher of watchResponses.keys()) pods.unwatch(watcher);
-    watchResponses.clear();
+    for (const [watcher, { store }] of watches) store.unwatch(watcher);
+    watches.clear();
     for (const socket of sockets) socket.destroy();
   };
 
@@ -202,11 +181,16 @@ export async function startHttpDouble(
     counts,
     dropConnections,
     expireWatches() {
-      pods.compact();
-      for (const [watcher] of watchResponses) {
-        watcher.send(goneStatus("0", Number(pods.currentResourceVersion())));
+      for (const { store } of collections) store.compact();
+      for (const [watcher, { store }] of [...watches]) {
+        watcher.send(goneStatus("0", Number(store.currentResourceVersion())));
         watcher.end();
       }
+    },
+    setServed(resource: string, served: boolean) {
+      if (served) return void unserved.delete(resource);
+      unserved.add(resource);
+      for (const [watcher, { store }] of [...watches]) if (store === collections.find((candidate) => candidate.resource === resource)?.store) watcher.end();
     },
     setForbidden(verb: string, resource: string, forbid: boolean) {
       if (forbid) forbidden.add(`${verb} ${resource}`);

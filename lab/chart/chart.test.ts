@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { loadConfig } from "../../src/config/config.js";
 import { requirePrerequisites } from "../../src/testing/prerequisites.js";
-import { CHART_DIR, containerNamed, helm, helmMissing, only, podTemplateOf, renderChart, type Container } from "./helm-cli.js";
+import { CHART_DIR, containerNamed, helm, helmMissing, only, podTemplateOf, renderChart, type Container, type KubeObject } from "./helm-cli.js";
 
 const agentOf = (values: object = {}, kubeVersion?: string): Container =>
   containerNamed(podTemplateOf(renderChart(values, kubeVersion ? { kubeVersion } : {})).spec.containers, "pacer");
@@ -35,13 +35,17 @@ describe("helm chart deploy/helm/pacer", { skip: requirePrerequisites([helmMissi
     assert.equal(only(objects, "ServiceAccount").metadata.namespace, "kube-system");
   });
 
-  it("grants pods get/list/watch and events create/patch, nothing else, no wildcard", () => {
+  it("grants exactly list/watch on pods, nodes, servicecidrs and bandwidthbudgets, create/patch on events, patch on bandwidthbudgets/status; no wildcard", () => {
     const objects = renderChart();
     const role = only(objects, "ClusterRole") as { rules?: Array<Record<string, string[]>> };
     const granted = (role.rules ?? []).map((rule) => ({ ...rule, verbs: [...(rule.verbs ?? [])].sort() }));
     assert.deepEqual(granted, [
       { apiGroups: [""], resources: ["pods"], verbs: ["list", "watch"] },
       { apiGroups: [""], resources: ["events"], verbs: ["create", "patch"] },
+      { apiGroups: [""], resources: ["nodes"], verbs: ["list", "watch"] },
+      { apiGroups: ["networking.k8s.io"], resources: ["servicecidrs"], verbs: ["list", "watch"] },
+      { apiGroups: ["pacer.dev"], resources: ["bandwidthbudgets"], verbs: ["list", "watch"] },
+      { apiGroups: ["pacer.dev"], resources: ["bandwidthbudgets/status"], verbs: ["patch"] },
     ]);
     assert.doesNotMatch(JSON.stringify(role.rules), /\*/);
     const binding = only(objects, "ClusterRoleBinding") as unknown as {
@@ -51,6 +55,19 @@ describe("helm chart deploy/helm/pacer", { skip: requirePrerequisites([helmMissi
     assert.deepEqual(binding.roleRef, { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "pacer" });
     assert.deepEqual(binding.subjects, [{ kind: "ServiceAccount", name: "pacer", namespace: "kube-system" }]);
     assert.equal(podTemplateOf(objects).spec.serviceAccountName, "pacer");
+  });
+
+  it("renders the BandwidthBudget CRD with --include-crds (what helm install creates first), and only then", () => {
+    const crds = renderChart({}, { includeCrds: true }).filter((object) => object.kind === "CustomResourceDefinition");
+    const budget = crds.find((object) => object.metadata.name === "bandwidthbudgets.pacer.dev") as
+      | (KubeObject & { spec: { versions: Array<{ additionalPrinterColumns: Array<{ name: string; jsonPath: string }> }> } })
+      | undefined;
+    assert.ok(budget, `CRDs rendered: ${crds.map((object) => object.metadata.name).join(", ")}`);
+    assert.deepEqual(budget.spec.versions[0]?.additionalPrinterColumns.map((column) => `${column.name} ${column.jsonPath}`), [
+      "Egress .spec.egress", "Ingress .spec.ingress", "Scope .spec.scope", "Mode .spec.mode",
+      'Accepted .status.conditions[?(@.type=="Accepted")].status', "Age .metadata.creationTimestamp",
+    ]);
+    assert.ok(!renderChart().some((object) => object.kind === "CustomResourceDefinition"), "not among the templates: helm upgrade never deletes a CRD");
   });
 
   it("runs in the node's network namespace without hostPID, on every node (tolerates every taint)", () => {
@@ -145,18 +162,21 @@ describe("helm chart deploy/helm/pacer", { skip: requirePrerequisites([helmMissi
     assert.ok(argsOf({ bandwidthManager: { bbr: true } }).includes("--bbr"));
     assert.ok(argsOf({ bandwidthManager: { flowIsolation: false } }).includes("--flow-isolation=false"));
     assert.ok(argsOf({ devices: ["eth0", "eth1"] }).includes("--devices=eth0,eth1"));
+    assert.ok(!defaults.some((arg) => arg.startsWith("--internal-cidrs")), "no --internal-cidrs: what the API says is inside");
+    assert.ok(argsOf({ internalCidrs: ["10.96.0.0/12", "fd00::/8"] }).includes("--internal-cidrs=10.96.0.0/12,fd00::/8"));
     assert.ok(argsOf({ bandwidthManager: { horizon: "500ms" } }).includes("--horizon=500ms"));
     assert.deepEqual(argsOf({ extraArgs: ["--resync-interval=30s"] }).slice(-1), ["--resync-interval=30s"]);
   });
 
   it("renders flags the agent's configuration parser accepts, with the values they came from", () => {
-    const args = argsOf({ bandwidthManager: { enabled: false, bbr: true, flowIsolation: false, horizon: "1500ms" }, devices: ["eth0", "eth1"] });
+    const args = argsOf({ bandwidthManager: { enabled: false, bbr: true, flowIsolation: false, horizon: "1500ms" }, devices: ["eth0", "eth1"], internalCidrs: ["10.96.0.0/12", "fd00::/8"] });
     const config = loadConfig({ args: args.slice(1), env: { NODE_NAME: "node-a" } });
     assert.equal(config.enabled, false);
     assert.equal(config.bbr, true);
     assert.equal(config.flowIsolation, false);
     assert.equal(config.horizonMs, 1500);
     assert.deepEqual(config.devices, ["eth0", "eth1"]);
+    assert.deepEqual(config.internalCidrs, ["10.96.0.0/12", "fd00::/8"]);
     assert.equal(config.nodeName, "node-a");
     assert.equal(config.metricsAddress, "127.0.0.1:9090");
     assert.equal(config.socketPath, "/run/pacer/pacer.sock", "`kubectl exec ds/pacer -- pacer status` finds the default socket");

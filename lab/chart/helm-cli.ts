@@ -46,12 +46,15 @@ export interface RenderOptions {
   chart?: string;
   kubeVersion?: string;
   namespace?: string;
+  /** Also the chart's crds/ (what `helm install` creates first; `helm template` leaves them out by default). */
+  includeCrds?: boolean;
 }
 
 /** `helm template pacer <chart> -n kube-system -f -` with `values` as the values file; throws on failure. */
 export function renderChart(values: object = {}, options: RenderOptions = {}): KubeObject[] {
   const args = ["template", "pacer", options.chart ?? CHART_DIR, "--namespace", options.namespace ?? "kube-system", "-f", "-"];
   if (options.kubeVersion) args.push("--kube-version", options.kubeVersion);
+  if (options.includeCrds) args.push("--include-crds");
   const result = helm(args, stringify(values));
   if (result.status !== 0) throw new Error(`helm template: exit ${result.status}: ${result.stderr.trim()}`);
   return parseObjects(result.stdout);

@@ -4,7 +4,7 @@
  * like deploy/helm/pacer, with the values of deploy/rke2/pacer-config.yaml accepted by the chart's schema.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
@@ -25,7 +25,10 @@ describe("install manifests rendered from the chart", { skip: requirePrerequisit
     assert.equal(rendering.status, 0, rendering.stderr);
     assert.ok(read("deploy/kubectl/pacer.yaml") === rendering.stdout, "deploy/kubectl/pacer.yaml is stale: run bash deploy/kubectl/render.sh and commit it");
     const kinds = parseObjects(rendering.stdout).map((object) => `${object.kind}/${object.metadata.name}`);
-    assert.deepEqual(kinds.sort(), ["ClusterRole/pacer", "ClusterRoleBinding/pacer", "DaemonSet/pacer", "ServiceAccount/pacer"]);
+    // every CRD of the chart's crds/ (each file is named after its CRD): kubectl users have no helm install to create them
+    const crds = readdirSync(join(REPO_ROOT, "deploy/helm/pacer/crds")).map((file) => `CustomResourceDefinition/${file.replace(/\.yaml$/, "")}`);
+    assert.ok(crds.includes("CustomResourceDefinition/bandwidthbudgets.pacer.dev"));
+    assert.deepEqual(kinds.sort(), ["ClusterRole/pacer", "ClusterRoleBinding/pacer", ...crds, "DaemonSet/pacer", "ServiceAccount/pacer"].sort());
   });
 
   it("deploy/rke2/pacer.yaml equals the current rendering (bash deploy/rke2/render.sh to update)", () => {

@@ -28,5 +28,6 @@ describe("the chart's ClusterRole in the RBAC scenarios", () => {
     assert.deepEqual(chart.container.command, ["pacer"]);
     assert.equal(chart.container.args?.[0], "agent");
     assert.ok(grantedVerbs(chart.clusterRole).length > 0);
+    assert.ok(chart.objects.some((object) => object.kind === "CustomResourceDefinition" && object.metadata.name === "bandwidthbudgets.pacer.dev"), "the CRDs, as helm install creates them");
   });
 });

@@ -1,6 +1,6 @@
 /**
- * pacer's chart in the real cluster: rendered by the real helm (`helm template` for the server's version),
- * applied with kubectl, and read back for what the agent needs from it — its ServiceAccount, its ClusterRole
+ * pacer's chart in the real cluster: rendered by the real helm (`helm template --include-crds` for the
+ * server's version: the CRDs first, as `helm install` creates them), applied with kubectl, and read back for what the agent needs from it — its ServiceAccount, its ClusterRole
  * and the DaemonSet's container (command, args, env, mounts). The DaemonSet cannot run without a kubelet; the
  * lab starts its container's command itself (chart-agent.ts).
  */
@@ -28,10 +28,10 @@ const one = (objects: KubeObject[], kind: string): KubeObject => {
   return found[0] as KubeObject;
 };
 
-/** `helm template pacer deploy/helm/pacer -n <namespace> --kube-version <version>` with `values`. */
+/** `helm template pacer deploy/helm/pacer -n <namespace> --kube-version <version> --include-crds` with `values`. */
 export function renderPacerChart(options: { kubeVersion: string; namespace?: string; values?: object }): RenderedChart {
   const namespace = options.namespace ?? "kube-system";
-  const objects = renderChart(options.values ?? {}, { namespace, kubeVersion: options.kubeVersion.replace(/^v/, "") });
+  const objects = renderChart(options.values ?? {}, { namespace, kubeVersion: options.kubeVersion.replace(/^v/, ""), includeCrds: true });
   const daemonSet = one(objects, "DaemonSet") as KubeObject & { spec: { template: { spec: PodSpec } } };
   const podSpec = daemonSet.spec.template.spec;
   const container = podSpec.containers.find((candidate) => candidate.name === "pacer");
@@ -45,9 +45,30 @@ export function renderPacerChart(options: { kubeVersion: string; namespace?: str
 /** The rendered objects as one multi-document YAML stream for `kubectl apply -f -`. */
 export const asManifest = (objects: readonly object[]): string => objects.map((object) => JSON.stringify(object)).join("\n---\n");
 
-/** Applies every object the chart renders; returns kubectl's output (one line per object). */
+/** The chart's CustomResourceDefinitions (its crds/). */
+export const crdsOf = (chart: RenderedChart): KubeObject[] => chart.objects.filter((object) => object.kind === "CustomResourceDefinition");
+
+/**
+ * Waits until each CRD is Established, as `helm install` does before the templates, and its objects can be
+ * listed: for a moment after that a list still answers 429 "storage is (re)initializing".
+ */
+export async function crdsEstablished(kubectl: Kubectl, crds: readonly KubeObject[]): Promise<void> {
+  for (const crd of crds) {
+    await kubectl.run(["wait", "--for=condition=Established", "--timeout=60s", `crd/${crd.metadata.name}`]);
+    const deadline = Date.now() + 30_000;
+    while ((await kubectl.run(["get", crd.metadata.name, "--all-namespaces"], { allowFailure: true })).exitCode !== 0) {
+      if (Date.now() > deadline) throw new Error(`kubectl get ${crd.metadata.name}: still failing 30 s after the CRD was established`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
+
+/** Applies every object the chart renders, CRDs established first; returns kubectl's output (one line per object). */
 export async function applyChart(kubectl: Kubectl, chart: RenderedChart): Promise<string> {
-  return kubectl.apply(asManifest(chart.objects));
+  const crds = crdsOf(chart);
+  const applied = crds.length > 0 ? await kubectl.apply(asManifest(crds)) : "";
+  await crdsEstablished(kubectl, crds);
+  return applied + (await kubectl.apply(asManifest(chart.objects.filter((object) => object.kind !== "CustomResourceDefinition"))));
 }
 
 /** The chart's ClusterRole without one verb on one resource (pure). */

@@ -39,6 +39,7 @@ export interface ControlPlaneOptions {
 export interface AuditRecord {
   verb: string;
   user: string;
+  /** With its subresource, as in RBAC rules ("pods", "bandwidthbudgets/status"). */
   resource: string | undefined;
   namespace: string | undefined;
   name: string | undefined;
@@ -249,10 +250,12 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       return text.split("\n").filter((line) => line !== "").map((line) => {
         const event = JSON.parse(line) as {
           verb: string; stage: string; requestReceivedTimestamp: string; user?: { username?: string };
-          objectRef?: { resource?: string; namespace?: string; name?: string }; responseStatus?: { code?: number };
+          objectRef?: { resource?: string; subresource?: string; namespace?: string; name?: string }; responseStatus?: { code?: number };
         };
+        // as RBAC names it: "bandwidthbudgets/status" for the status subresource
+        const { resource, subresource } = event.objectRef ?? {};
         return {
-          verb: event.verb, user: event.user?.username ?? "", resource: event.objectRef?.resource, namespace: event.objectRef?.namespace, name: event.objectRef?.name,
+          verb: event.verb, user: event.user?.username ?? "", resource: resource && subresource ? `${resource}/${subresource}` : resource, namespace: event.objectRef?.namespace, name: event.objectRef?.name,
           code: event.responseStatus?.code, stage: event.stage, requestReceivedTimestamp: event.requestReceivedTimestamp,
         };
       }).filter((record) => record.stage === "ResponseComplete" || record.stage === "Panic");

@@ -3,12 +3,16 @@
  * - rbac-sufficient: over the whole run, under the chart's ClusterRole, the agent's log has no 403 and the
  *   server's audit log has no 403 for its ServiceAccount, and every verb the role grants was used.
  * - rbac-each-verb-needed: for each (resource, verb) the role grants, the role without it is applied, the
- *   agent restarted and made to need it; `pacer status` must name that verb and resource as forbidden.
+ *   agent restarted and made to need it; `pacer status` must name that verb and resource as forbidden. The
+ *   list/watch of pods, nodes, servicecidrs and bandwidthbudgets happen at every start; events need a bad
+ *   annotation; bandwidthbudgets/status a budget whose status the agent has to write.
  */
+import { invalidProbeBudget } from "./budget-scenarios.js";
 import { asManifest, grantedVerbs, withoutVerb } from "./chart.js";
 import { egressEnforcing, M, poll, restartAgent, runningAgent, type Check, type ClusterLab } from "./lab.js";
 
 const EGRESS = "kubernetes.io/egress-bandwidth";
+const PROBE_BUDGET = "rbac-probe";
 
 export async function rbacSufficient(lab: ClusterLab): Promise<Check> {
   const account = `system:serviceaccount:${lab.chart.namespace}:${lab.chart.serviceAccount}`;
@@ -32,9 +36,14 @@ export async function rbacSufficient(lab: ClusterLab): Promise<Check> {
 
 /**
  * Makes the running agent need `verb` on `resource`: a list and a watch happen at start; Events need an invalid
- * annotation, and patch the same mistake twice (the same message: both times after the same good 7M).
+ * annotation, and patch the same mistake twice (the same message: both times after the same good 7M); a
+ * budget's status needs a new bad budget (removed again by the caller).
  */
 async function provoke(lab: ClusterLab, resource: string, verb: string): Promise<void> {
+  if (resource === "bandwidthbudgets/status") {
+    await lab.kubectl.apply(invalidProbeBudget(PROBE_BUDGET));
+    return;
+  }
   if (resource !== "events") return;
   const annotate = (value: string) => lab.kubectl.run(["annotate", "--overwrite", "pod", "netperf-client", `${EGRESS}=${value}`]);
   const seen = (value: string) => poll(`${value} seen by the agent`, async () =>
@@ -66,6 +75,7 @@ export async function rbacEachVerbNeeded(lab: ClusterLab): Promise<Check> {
     } finally {
       await lab.kubectl.apply(asManifest([lab.chart.clusterRole]));
       await lab.kubectl.run(["annotate", "pod", "netperf-client", `${EGRESS}-`], { allowFailure: true });
+      await lab.kubectl.run(["delete", "bwb", PROBE_BUDGET, "--ignore-not-found"], { allowFailure: true });
     }
   }
   await new Promise((resolve) => setTimeout(resolve, 1000));

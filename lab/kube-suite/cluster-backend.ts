@@ -9,7 +9,8 @@ import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
-import { applyChart, asManifest, renderPacerChart, serviceAccountToken, withoutVerb, type RenderedChart } from "../cluster/chart.js";
+import type { BudgetObjectWithStatus } from "../../src/budgets/budget-status.js";
+import { applyChart, asManifest, crdsEstablished, crdsOf, renderPacerChart, serviceAccountToken, withoutVerb, type RenderedChart } from "../cluster/chart.js";
 import { startControlPlane, type ControlPlane } from "../cluster/control-plane.js";
 import { Kubectl } from "../cluster/kubectl.js";
 import { startTcpRelay, type TcpRelay } from "../cluster/tcp-relay.js";
@@ -56,7 +57,7 @@ export async function startClusterBackend(): Promise<KubeSuiteBackend> {
       async createPod(pod: SuitePod) {
         await kubectl.apply(JSON.stringify({
           apiVersion: "v1", kind: "Pod",
-          metadata: { name: pod.name, namespace, annotations: pod.annotations ?? {} },
+          metadata: { name: pod.name, namespace, annotations: pod.annotations ?? {}, labels: pod.labels ?? {} },
           spec: { nodeName: pod.nodeName, containers: [{ name: "c", image: "pause" }] },
         }));
         const status = { status: { phase: "Running", podIP: "10.0.0.1", podIPs: [{ ip: "10.0.0.1" }, { ip: "fd00::1" }] } };
@@ -68,6 +69,13 @@ export async function startClusterBackend(): Promise<KubeSuiteBackend> {
         for (const key of Object.keys(current.metadata.annotations ?? {})) patch[key] = null;
         Object.assign(patch, annotations);
         await kubectl.run(["-n", namespace, "patch", "pod", name, "--type=merge", "-p", JSON.stringify({ metadata: { annotations: patch } })]);
+      },
+      async setLabels(name, labels) {
+        const current = await kubectl.json<{ metadata: { labels?: Record<string, string> } }>(["-n", namespace, "get", "pod", name]);
+        const patch: Record<string, string | null> = {};
+        for (const key of Object.keys(current.metadata.labels ?? {})) patch[key] = null;
+        Object.assign(patch, labels);
+        await kubectl.run(["-n", namespace, "patch", "pod", name, "--type=merge", "-p", JSON.stringify({ metadata: { labels: patch } })]);
       },
       async deletePod(name) {
         await kubectl.run(["-n", namespace, "delete", "pod", name, "--grace-period=0", "--force"], { allowFailure: false });
@@ -98,6 +106,39 @@ export async function startClusterBackend(): Promise<KubeSuiteBackend> {
       },
       async deleteEvent(name) {
         await kubectl.run(["-n", namespace, "delete", "event", name]);
+      },
+      async createNode(node) {
+        await kubectl.apply(JSON.stringify({ apiVersion: "v1", kind: "Node", metadata: { name: node.name }, spec: { podCIDR: node.podCIDRs[0], podCIDRs: node.podCIDRs } }));
+        await kubectl.run(["patch", "node", node.name, "--subresource=status", "--type=merge", "-p", JSON.stringify({ status: { addresses: node.addresses } })]);
+      },
+      async touchNode(name) {
+        const heartbeat = { status: { conditions: [{ type: "Ready", status: "True", reason: "KubeletReady", message: "lab", lastHeartbeatTime: new Date().toISOString(), lastTransitionTime: new Date().toISOString() }] } };
+        await kubectl.run(["patch", "node", name, "--subresource=status", "--type=merge", "-p", JSON.stringify(heartbeat)]);
+      },
+      async deleteNode(name) {
+        await kubectl.run(["delete", "node", name, "--ignore-not-found"]);
+      },
+      async applyBudget(name, spec) {
+        await kubectl.apply(JSON.stringify({ apiVersion: "pacer.dev/v1alpha1", kind: "BandwidthBudget", metadata: { name, namespace }, spec }));
+      },
+      async deleteBudget(name) {
+        await kubectl.run(["-n", namespace, "delete", "bandwidthbudget", name, "--ignore-not-found"]);
+      },
+      async budget(name) {
+        const found = await kubectl.run(["-n", namespace, "get", "bandwidthbudget", name, "-o", "json", "--ignore-not-found"]);
+        return found.stdout.trim() === "" ? null : (JSON.parse(found.stdout) as BudgetObjectWithStatus);
+      },
+      async setBudgetCrdInstalled(installed) {
+        const crds = crdsOf(chart).filter((crd) => crd.metadata.name === "bandwidthbudgets.pacer.dev");
+        if (!installed) {
+          await kubectl.run(["delete", "crd", "bandwidthbudgets.pacer.dev", "--ignore-not-found", "--wait=true"]);
+          return;
+        }
+        await kubectl.apply(asManifest(crds));
+        await crdsEstablished(kubectl, crds);
+      },
+      async budgetsTable() {
+        return (await kubectl.run(["-n", namespace, "get", "bwb"])).stdout;
       },
       async eventWrites(eventName) {
         const records = await plane.audit();

@@ -32,6 +32,8 @@ import { bandwidthManagerLine, type BudgetsReport, type RangesReport, type Statu
 import { defaultRouteDevices } from "../status/devices.js";
 import { startStatusServer, type StatusServer } from "../status/server.js";
 import { withBbr } from "./bbr.js";
+import { startClusterSources } from "./cluster-sources.js";
+import type { RangeSource } from "../scope/range-source.js";
 import { LateDatapath } from "./late-datapath.js";
 import { KernelReprober, reprobeIntervalMs } from "./reprobe.js";
 import { ManagerSwitch } from "./manager-state.js";
@@ -39,8 +41,10 @@ import { defaultProbe, openEdt, openInformer, openKubernetesEvents, type EdtProb
 
 export interface AgentOverrides {
   podSource?: PodSource;
-  /** BandwidthBudgets (default: from the manifest directory with --pods-dir). */
+  /** BandwidthBudgets (default: the manifest directory's with --pods-dir, the API's with the Kubernetes Pod source). */
   budgetSource?: ObjectSource<BudgetObject>;
+  /** Inside-the-cluster ranges besides --internal-cidrs (default: Nodes and ServiceCIDRs with the Kubernetes Pod source). */
+  rangeSources?: RangeSource[];
   events?: EventSink;
   /** A datapath to use instead of the EDT one (the fake); null: none. */
   datapath?: Datapath | null;
@@ -204,15 +208,7 @@ export async function startAgent(config: AgentConfig, overrides: AgentOverrides 
     const manifests = config.podsDir && !overrides.podSource ? createPodsDirSource({ dir: config.podsDir, nodeName: config.nodeName, log }) : null;
     const podSource = overrides.podSource ?? manifests ?? (await openInformer(kubeOptions));
     cleanups.push(() => podSource.stop());
-    const budgetSource = overrides.budgetSource ?? manifests?.budgets ?? null;
-    if (budgetSource) {
-      cleanups.push(() => budgetSource.stop());
-      await budgetSource.start((event) => {
-        budgets.apply(event);
-        reconciler?.setBudgets(budgets.budgets());
-        void loop.trigger();
-      });
-    }
+    await startClusterSources({ config, overrides, manifests, kubeOptions, events, budgets, ranges, reconciler, loop, cleanups });
     await podSource.start((event) => {
       reconciler?.applyEvent(event);
       void loop.trigger();

@@ -1,6 +1,6 @@
 /**
- * The agent's seams to the heavy parts: the kernel probe, the EDT datapath, the Kubernetes Pod source and
- * Event sink. Each is imported when first needed (literal dynamic imports, so the compiler checks their
+ * The agent's seams to the heavy parts: the kernel probe, the EDT datapath, the Kubernetes sources (Pods,
+ * BandwidthBudgets and their status, Nodes and ServiceCIDRs as ranges) and Event sink. Each is imported when first needed (literal dynamic imports, so the compiler checks their
  * types): a node that reads Pods from a directory never loads @kubernetes/client-node, and tests and the
  * benchmark inject their own parts instead.
  */
@@ -8,7 +8,10 @@ import type { Datapath } from "../datapath/datapath.js";
 import type { EdtDatapathOptions } from "../datapath/edt/index.js";
 import type { ApiAccess } from "../kube/api/access.js";
 import type { EventSink } from "../kube/events.js";
-import type { PodSource } from "../kube/pod.js";
+import type { ObjectSource, PodSource } from "../kube/pod.js";
+import type { BudgetObjectWithStatus } from "../budgets/budget-status.js";
+import type { BudgetStatusWriter } from "../kube/budget-status-writer.js";
+import type { RangeSource } from "../scope/range-source.js";
 
 export interface EdtVerdict {
   edt: { available: boolean; reason: string | null };
@@ -46,4 +49,19 @@ export async function openInformer(options: KubeOptions): Promise<PodSource> {
 export async function openKubernetesEvents(options: KubeOptions): Promise<EventSink> {
   const { createKubernetesEventSink } = await import("../kube/kubernetes-events.js");
   return createKubernetesEventSink(options);
+}
+
+export async function openBudgetSource(options: KubeOptions): Promise<ObjectSource<BudgetObjectWithStatus>> {
+  const { createBudgetSource } = await import("../kube/budget-informer.js");
+  return createBudgetSource(options);
+}
+
+export async function openBudgetStatusWriter(options: KubeOptions & { events: EventSink }): Promise<BudgetStatusWriter> {
+  const { BudgetStatusWriter } = await import("../kube/budget-status-writer.js");
+  return new BudgetStatusWriter(options);
+}
+
+export async function openRangeSources(options: KubeOptions): Promise<RangeSource[]> {
+  const { createClusterRangeSources } = await import("../kube/range-informers.js");
+  return createClusterRangeSources(options);
 }

@@ -1,8 +1,9 @@
 /**
- * The Kubernetes EventSink: core/v1 Events on the Pod (involvedObject with uid, source.component "pacer"),
+ * The Kubernetes EventSink: core/v1 Events on a Pod or a BandwidthBudget (involvedObject with uid,
+ * source.component "pacer"),
  * written the way kubelet's event recorder does (k8s.io/client-go/tools/record):
- * - the first occurrence of (Pod uid, type, reason, message) is POSTed as a new Event named
- *   `<pod>.<hex nanoseconds>` with count 1;
+ * - the first occurrence of (object uid, type, reason, message) is POSTed as a new Event named
+ *   `<object name>.<hex nanoseconds>` with count 1;
  * - repeats PATCH that Event's count and lastTimestamp instead of creating new ones (a 404 — the Event
  *   expired, default TTL 1 h — creates a new one);
  * - emit() never blocks and never throws: writes run in the background, errors are logged;
@@ -15,7 +16,7 @@ import type { ApiAccess } from "./api/access.js";
 import { closeConnection, type ApiConnection } from "./api/connection.js";
 import { loadApiConnection } from "./api/load.js";
 import { describeApiError, KubeApiError, kubeRequest } from "./api/request.js";
-import type { EventSink, EventType } from "./events.js";
+import { podSubject, type EventSink, type EventSubject, type EventType } from "./events.js";
 import type { PodInfo } from "./pod.js";
 
 export interface KubernetesEventSinkOptions {
@@ -58,7 +59,7 @@ export class TokenBucket {
 }
 
 interface TrackedEvent {
-  pod: PodInfo;
+  subject: EventSubject;
   type: EventType;
   reason: string;
   message: string;
@@ -102,8 +103,12 @@ export class KubernetesEventSink implements EventSink {
   }
 
   emit(pod: PodInfo, type: EventType, reason: string, message: string): void {
+    this.emitOn(podSubject(pod), type, reason, message);
+  }
+
+  emitOn(subject: EventSubject, type: EventType, reason: string, message: string): void {
     if (this.closed) return;
-    const key = JSON.stringify([pod.uid, type, reason, message]);
+    const key = JSON.stringify([subject.uid, type, reason, message]);
     const now = new Date();
     let entry = this.tracked.get(key);
     if (entry) {
@@ -114,7 +119,7 @@ export class KubernetesEventSink implements EventSink {
         this.log(`pacer events: ${this.dropped} Event(s) dropped: ${this.maxTrackedKeys} distinct Events pending`);
         return;
       }
-      entry = { pod, type, reason, message, eventName: undefined, count: 0, sentCount: 0, firstTimestamp: now, lastTimestamp: now, inFlight: false };
+      entry = { subject, type, reason, message, eventName: undefined, count: 0, sentCount: 0, firstTimestamp: now, lastTimestamp: now, inFlight: false };
     }
     this.tracked.set(key, entry);
     entry.count += 1;
@@ -181,7 +186,7 @@ export class KubernetesEventSink implements EventSink {
       if (entry.eventName === undefined) await this.create(entry, count);
     } catch (error) {
       this.log(
-        `pacer events: write Event ${entry.reason} on pod ${entry.pod.namespace}/${entry.pod.name}: ${describeApiError(error)}`,
+        `pacer events: write Event ${entry.reason} on ${entry.subject.kind.toLowerCase()} ${entry.subject.namespace}/${entry.subject.name}: ${describeApiError(error)}`,
       );
     } finally {
       entry.sentCount = count; // a failed write is not retried: Events are best effort
@@ -194,18 +199,11 @@ export class KubernetesEventSink implements EventSink {
   }
 
   private async create(entry: TrackedEvent, count: number): Promise<void> {
-    const { pod } = entry;
+    const { subject } = entry;
     const nanoseconds = BigInt(Date.now()) * 1_000_000n + BigInt(this.nameSequence++ % 1_000_000);
     const body: CoreV1Event = {
-      metadata: { name: `${pod.name}.${nanoseconds.toString(16)}`, namespace: pod.namespace },
-      involvedObject: {
-        kind: "Pod",
-        apiVersion: "v1",
-        namespace: pod.namespace,
-        name: pod.name,
-        uid: pod.uid,
-        ...(pod.resourceVersion !== undefined ? { resourceVersion: pod.resourceVersion } : {}),
-      },
+      metadata: { name: `${subject.name}.${nanoseconds.toString(16)}`, namespace: subject.namespace },
+      involvedObject: { ...subject },
       reason: entry.reason,
       message: entry.message,
       type: entry.type,
@@ -219,7 +217,7 @@ export class KubernetesEventSink implements EventSink {
     const created = await this.reported("create", async () =>
       kubeRequest<CoreV1Event>(await this.connection, {
         method: "POST",
-        path: `/api/v1/namespaces/${encodeURIComponent(pod.namespace)}/events`,
+        path: `/api/v1/namespaces/${encodeURIComponent(subject.namespace)}/events`,
         body,
       }),
     );
@@ -236,7 +234,7 @@ export class KubernetesEventSink implements EventSink {
       await this.reported("patch", async () =>
         kubeRequest(await this.connection, {
           method: "PATCH",
-          path: `/api/v1/namespaces/${encodeURIComponent(entry.pod.namespace)}/events/${encodeURIComponent(entry.eventName ?? "")}`,
+          path: `/api/v1/namespaces/${encodeURIComponent(entry.subject.namespace)}/events/${encodeURIComponent(entry.eventName ?? "")}`,
           body,
           contentType: "application/json-patch+json",
         }),

@@ -34,6 +34,14 @@ describe("ApiAccess", () => {
     assert.match(actionFor("watch", "pods", 503), /keeps every limit it enforces and retries/);
   });
 
+  it("names the API group in what to grant, and takes the caller's own advice where it knows better", () => {
+    assert.match(actionFor("patch", "bandwidthbudgets/status", 403, "pacer.dev"), /^grant verb "patch" on resource "bandwidthbudgets\/status" \(API group "pacer.dev"\)/);
+    const access = new ApiAccess();
+    const notFound = new KubeApiError(404, { message: "the server could not find the requested resource" }, "GET /apis/pacer.dev/v1alpha1/bandwidthbudgets");
+    access.failed("list", "bandwidthbudgets", notFound, "HTTP 404", { apiGroup: "pacer.dev", action: "install the CRD" });
+    assert.equal(access.problems()[0]?.action, "install the CRD");
+    assert.equal(access.problems()[0]?.statusCode, 404);
+  });
   it("reads the status code of our errors, client-node's Watch errors and Status bodies", () => {
     assert.equal(statusCodeOf(new KubeApiError(404, undefined, "GET /x")), 404);
     assert.equal(statusCodeOf(Object.assign(new Error("Forbidden"), { statusCode: 403 })), 403);

@@ -29,9 +29,9 @@ export function statusCodeOf(error: unknown): number | null {
 }
 
 /** What an operator does about a failed `verb resource` request with this status (pure). */
-export function actionFor(verb: string, resource: string, statusCode: number | null): string {
+export function actionFor(verb: string, resource: string, statusCode: number | null, apiGroup = ""): string {
   if (statusCode === 403) {
-    return `grant verb "${verb}" on resource "${resource}" (API group "") to the agent's ServiceAccount: it is in the rules of the chart's ClusterRole (deploy/helm/pacer/templates/clusterrole.yaml)`;
+    return `grant verb "${verb}" on resource "${resource}" (API group "${apiGroup}") to the agent's ServiceAccount: it is in the rules of the chart's ClusterRole (deploy/helm/pacer/templates/clusterrole.yaml)`;
   }
   if (statusCode === 401) return "the API server does not accept the agent's credentials: check its ServiceAccount token (or --kubeconfig)";
   if (statusCode === null) return "the API server cannot be reached: the agent keeps every limit it enforces and retries";
@@ -47,11 +47,16 @@ export class ApiAccess {
     this.failing.delete(`${verb} ${resource}`);
   }
 
-  failed(verb: string, resource: string, error: unknown, message: string): void {
+  /**
+   * `apiGroup` names the group in what to grant (pods: "", bandwidthbudgets: "pacer.dev"); `action` replaces
+   * the generic advice where the caller knows better (a 404 that means "the CRD is not installed").
+   */
+  failed(verb: string, resource: string, error: unknown, message: string, detail: { apiGroup?: string; action?: string } = {}): void {
     const key = `${verb} ${resource}`;
     const statusCode = statusCodeOf(error);
     const since = this.failing.get(key)?.since ?? this.now().toISOString();
-    this.failing.set(key, { verb, resource, statusCode, message, action: actionFor(verb, resource, statusCode), since });
+    const action = detail.action ?? actionFor(verb, resource, statusCode, detail.apiGroup);
+    this.failing.set(key, { verb, resource, statusCode, message, action, since });
   }
 
   /** The current problems, in the order they first appeared. */

@@ -55,7 +55,7 @@ The agent's flags, one per line, from the values (the configuration contract: fl
 defaults). Paths are the container's side of the mounts in daemonset.yaml, always the contract's defaults,
 so `kubectl exec ds/pacer -- pacer status` needs no --socket.
 Booleans are always explicit (--enabled=false), --bbr appears only when on, --flow-isolation=false only
-when off, --devices only when set.
+when off, --devices and --internal-cidrs only when set.
 */}}
 {{- define "pacer.agentArgs" -}}
 - agent
@@ -70,6 +70,9 @@ when off, --devices only when set.
 - --resync-interval={{ .Values.bandwidthManager.resyncInterval }}
 {{- with .Values.devices }}
 - --devices={{ join "," . }}
+{{- end }}
+{{- with .Values.internalCidrs }}
+- --internal-cidrs={{ join "," . }}
 {{- end }}
 - --metrics-address={{ include "pacer.metricsAddress" . }}
 - --socket=/run/pacer/pacer.sock

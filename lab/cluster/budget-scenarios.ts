@@ -1,0 +1,52 @@
+/**
+ * A BandwidthBudget as an operator meets it with kubectl against the real API server (the CRD applied with
+ * the chart): `egress: "10Q"` → `kubectl get bwb` shows ACCEPTED False, the condition carries the agent's
+ * message, `kubectl get events` an InvalidBandwidthBudget Warning on the budget; fixed to 10M → True.
+ * The budget selects the seed's netperf-client only, and is removed afterwards, so the limits the other
+ * scenarios measure never change.
+ */
+import { poll, type Check, type ClusterLab } from "./lab.js";
+
+const NAME = "crawler-uplink";
+
+const budget = (egress: string) => JSON.stringify({
+  apiVersion: "pacer.dev/v1alpha1", kind: "BandwidthBudget",
+  metadata: { name: NAME, namespace: "default" },
+  spec: { podSelector: { matchLabels: { "app.kubernetes.io/name": "netperf-client" } }, egress },
+});
+
+/** A budget that selects no Pod, with a bad rate: the agent writes its status (RBAC scenarios provoke with it). */
+export const invalidProbeBudget = (name: string): string => JSON.stringify({
+  apiVersion: "pacer.dev/v1alpha1", kind: "BandwidthBudget",
+  metadata: { name, namespace: "default" },
+  spec: { podSelector: { matchLabels: { "pacer.dev/probe": name } }, egress: "7Q" },
+});
+
+interface BudgetJson {
+  status?: { conditions?: Array<{ type: string; status: string; message: string }> };
+}
+
+export async function budgetStatusVisible(lab: ClusterLab): Promise<Check> {
+  const acceptedOf = async (status: string) => {
+    const object = await lab.kubectl.json<BudgetJson>(["get", "bwb", NAME]);
+    return object.status?.conditions?.find((condition) => condition.type === "Accepted" && condition.status === status);
+  };
+  try {
+    await lab.kubectl.apply(budget("10Q"));
+    const { value: condition, ms } = await poll("Accepted=False", () => acceptedOf("False"), 60_000);
+    const table = (await lab.kubectl.run(["get", "bwb", NAME])).stdout.trim().split("\n");
+    const { value: events } = await poll("the InvalidBandwidthBudget Event", async () => {
+      const listed = await lab.kubectl.json<{ items: Array<{ type: string; message: string; count?: number }> }>(["get", "events", "--field-selector", `involvedObject.name=${NAME},reason=InvalidBandwidthBudget`]);
+      return listed.items.length > 0 ? listed.items : undefined;
+    });
+    await lab.kubectl.apply(budget("10M"));
+    const { ms: fixedMs } = await poll("Accepted=True", () => acceptedOf("True"), 60_000);
+    const pass = /ACCEPTED/.test(table[0] ?? "") && /\bFalse\b/.test(table[1] ?? "") && /spec\.egress "10Q" is invalid/.test(condition.message) && events.length === 1 && events[0]?.type === "Warning";
+    return {
+      name: "budget-status-visible", pass,
+      detail: `kubectl apply a BandwidthBudget with egress: "10Q": Accepted=False ${ms.toFixed(0)} ms later ("${condition.message}"); kubectl get bwb: "${table.map((line) => line.replace(/\s+/g, " ")).join(" / ")}"; ${events.length} InvalidBandwidthBudget Event(s) (${events[0]?.type}, count ${events[0]?.count}); fixed to 10M: Accepted=True ${fixedMs.toFixed(0)} ms later`,
+    };
+  } finally {
+    await lab.kubectl.run(["delete", "bwb", NAME, "--ignore-not-found"]);
+  }
+}

@@ -1,0 +1,155 @@
+/**
+ * The agent in Kubernetes mode (its own informers, Event sink and status writer; the in-memory datapath and
+ * a test-double resolver stand in for the kernel), one set of cases for any API server (backend.ts): what it
+ * believes is inside the cluster (its Node, the server's ServiceCIDR, --internal-cidrs) reaches the
+ * datapath; a budget's members follow Pod labels edited live; a bad budget gets Accepted=False, an Event and
+ * a line in `pacer budgets`; `kubectl get bwb` shows the printer columns; without the CRD the agent starts,
+ * limits Pods and says what to install, and takes budgets once it is there.
+ * agent-sources.test.ts runs it against the test double and a real kube-apiserver.
+ */
+import { after, afterEach, before, it } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { FakeResolver } from "../../src/bandwidth/testing/fakes.js";
+import { loadConfig, type AgentConfig } from "../../src/config/config.js";
+import { FakeDatapath, FakeKernel } from "../../src/datapath/testing/fake.js";
+import { startAgent, type RunningAgent } from "../../src/agent/agent.js";
+import { CRD_NOT_INSTALLED } from "../../src/kube/budget-informer.js";
+import { INVALID_BUDGET_REASON } from "../../src/kube/budget-status-writer.js";
+import { fetchBudgets, fetchRanges } from "../../src/status/client.js";
+import type { KubeSuiteBackend } from "./backend.js";
+import { until } from "./informer-suite.js";
+
+const EGRESS = "kubernetes.io/egress-bandwidth";
+
+export function agentSourcesSuite(start: () => Promise<KubeSuiteBackend>): void {
+  let backend: KubeSuiteBackend;
+  let workDir: string;
+  let config: AgentConfig;
+  let kernel: FakeKernel;
+  let agent: RunningAgent | null = null;
+  let logLines: string[] = [];
+  const node = `pk-agent-${process.pid % 1000}`;
+  const pods = new Set<string>();
+  const budgets = new Set<string>();
+
+  before(async () => {
+    backend = await start();
+    workDir = await mkdtemp(join(tmpdir(), `pk-agent-sources-${process.pid}-`));
+    config = {
+      ...loadConfig({ args: [], env: {} }),
+      kubeconfig: backend.kubeconfig, nodeName: node, internalCidrs: ["192.0.2.0/24"],
+      socketPath: join(workDir, "pacer.sock"), stateDir: join(workDir, "state"), metricsAddress: "",
+    };
+    await backend.createNode({ name: node, podCIDRs: ["10.244.7.0/24", "fd00:244:7::/64"], addresses: [{ type: "InternalIP", address: "192.168.70.7" }] });
+  });
+  after(async () => {
+    await backend?.deleteNode(node).catch(() => undefined);
+    await backend?.close();
+    if (workDir) await rm(workDir, { recursive: true, force: true });
+  });
+  afterEach(async () => {
+    await agent?.stop();
+    agent = null;
+    await backend.setBudgetCrdInstalled(true);
+    for (const name of pods) await backend.deletePod(name).catch(() => undefined);
+    for (const name of budgets) await backend.deleteBudget(name).catch(() => undefined);
+    pods.clear();
+    budgets.clear();
+  });
+  const startTheAgent = async (): Promise<RunningAgent> => {
+    logLines = [];
+    kernel = new FakeKernel();
+    agent = await startAgent(config, {
+      datapath: new FakeDatapath(kernel), probe: async () => ({ edt: { available: true, reason: null } }),
+      resolver: new FakeResolver(), devices: async () => ["eth0"], log: (line) => logLines.push(line),
+    });
+    return agent;
+  };
+  const createPod = async (name: string, labels: Record<string, string>, annotations: Record<string, string> = {}) => {
+    pods.add(name);
+    await backend.createPod({ name, nodeName: node, labels, annotations });
+  };
+  const applyBudget = async (name: string, spec: Record<string, unknown>) => {
+    budgets.add(name);
+    await backend.applyBudget(name, spec);
+  };
+  const membersOf = async (budget: string): Promise<string[]> =>
+    (await fetchBudgets(config.socketPath)).budgets.filter((row) => row.name === budget && row.direction === "egress").flatMap((row) => row.members.map((key) => key.split("/")[1] ?? "")).sort();
+  const wait = (what: string, predicate: () => boolean | Promise<boolean>, detail: () => string | Promise<string> = () => "", timeoutMs = 20_000) => {
+    let said = "";
+    return until(what, async () => {
+      said = await detail();
+      return predicate();
+    }, () => `${said}; log: ${logLines.slice(-6).join(" | ")}`, timeoutMs);
+  };
+
+  it("inside the cluster: its Node's podCIDRs and InternalIP, the server's ServiceCIDR and --internal-cidrs, in pacer ranges and the datapath", async () => {
+    await startTheAgent();
+    const report = await fetchRanges(config.socketPath);
+    const sourcesOf = (prefix: string) => report.ranges.find((range) => range.prefix === prefix)?.sources;
+    assert.deepEqual(sourcesOf("10.244.7.0/24"), ["node podCIDRs"]);
+    assert.deepEqual(sourcesOf("fd00:244:7::/64"), ["node podCIDRs"]);
+    assert.deepEqual(sourcesOf("192.168.70.7/32"), ["node InternalIPs"]);
+    assert.deepEqual(sourcesOf("10.0.0.0/24"), ["ServiceCIDR kubernetes"]);
+    assert.deepEqual(sourcesOf("192.0.2.0/24"), ["configured (--internal-cidrs)"]);
+    await agent?.idle();
+    for (const prefix of ["10.244.7.0/24", "fd00:244:7::/64", "192.168.70.7/32", "10.0.0.0/24", "192.0.2.0/24"]) assert.ok(kernel.internalRanges.includes(prefix), `${prefix} in ${kernel.internalRanges.join(",")}`);
+    await wait("no API problem", () => agent?.status().kubernetesApi.length === 0, () => JSON.stringify(agent?.status().kubernetesApi));
+  });
+
+  it("a budget's members follow Pod labels edited live; a bad budget gets Accepted=False, its Event and a line in pacer budgets", async () => {
+    await applyBudget("shared", { podSelector: { matchLabels: { app: "crawler" } }, egress: "10M" });
+    await createPod("m1", { app: "crawler" });
+    await createPod("m2", { app: "crawler" });
+    await createPod("m3", { app: "web" });
+    await startTheAgent();
+    await wait("m1 and m2 share the budget", async () => (await membersOf("shared")).join() === "m1,m2", async () => JSON.stringify(await membersOf("shared")));
+    await backend.setLabels("m2", { app: "web" });
+    await backend.setLabels("m3", { app: "crawler" });
+    await wait("m2 out, m3 in", async () => (await membersOf("shared")).join() === "m1,m3", async () => JSON.stringify(await membersOf("shared")));
+    const budget = await backend.budget("shared");
+    assert.equal(budget?.status?.conditions?.find((condition) => condition.type === "Accepted")?.status, "True");
+
+    await applyBudget("broken", { podSelector: { matchLabels: { app: "crawler" } }, egress: "10Q" });
+    await wait("Accepted=False", async () => (await backend.budget("broken"))?.status?.conditions?.some((condition) => condition.type === "Accepted" && condition.status === "False") === true);
+    await wait("the Event", async () => (await backend.events("broken")).some((event) => event.reason === INVALID_BUDGET_REASON));
+    const problem = (await fetchBudgets(config.socketPath)).problems.find((candidate) => candidate.name === "broken");
+    assert.match(problem?.problems.join() ?? "", /spec\.egress "10Q" is invalid/);
+    assert.deepEqual(await membersOf("shared"), ["m1", "m3"], "a bad budget breaks nothing else");
+
+    const table = await backend.budgetsTable();
+    if (table !== null) {
+      // kubectl leaves a printer column blank when its path is empty (no ingress): cut by the header's columns
+      const [header = "", ...lines] = table.trimEnd().split("\n");
+      const names = header.trim().split(/\s+/);
+      const starts = names.map((name) => header.indexOf(name));
+      const cells = (line: string) => starts.map((begin, index) => line.slice(begin, starts[index + 1] ?? line.length).trim());
+      assert.deepEqual(names, ["NAME", "EGRESS", "INGRESS", "SCOPE", "MODE", "ACCEPTED", "AGE"], table);
+      assert.deepEqual(lines.map((line) => cells(line).slice(0, 6)), [
+        ["broken", "10Q", "", "OutsideCluster", "PerNode", "False"],
+        ["shared", "10M", "", "OutsideCluster", "PerNode", "True"],
+      ], table);
+    }
+  });
+
+  it("without the CRD: the agent starts and limits Pods, pacer status says what to install; installed, budgets apply", async () => {
+    await backend.setBudgetCrdInstalled(false);
+    await createPod("c1", { app: "crawler" }, { [EGRESS]: "5M" });
+    const startedAt = Date.now();
+    await startTheAgent();
+    assert.ok(Date.now() - startedAt < 5000, `startAgent took ${Date.now() - startedAt} ms`);
+    await agent?.idle();
+    await wait("c1 limited", () => agent?.rows().some((row) => row.name === "c1" && row.state === "enforced") === true, () => JSON.stringify(agent?.rows()));
+    const problem = agent?.status().kubernetesApi.find((candidate) => candidate.resource === "bandwidthbudgets");
+    assert.equal(problem?.statusCode, 404);
+    assert.equal(problem?.action, CRD_NOT_INSTALLED);
+    await backend.setBudgetCrdInstalled(true);
+    await applyBudget("after", { podSelector: { matchLabels: { app: "crawler" } }, egress: "10M" });
+    // the agent looks again 5–10 s after its first 404, then at most every 2 min
+    await wait("the budget once the CRD is there", async () => (await membersOf("after")).join() === "c1", async () => JSON.stringify(agent?.status().kubernetesApi), 30_000);
+    await wait("the problem cleared", () => agent?.status().kubernetesApi.length === 0, () => JSON.stringify(agent?.status().kubernetesApi));
+  });
+}
