@@ -5,6 +5,7 @@
  */
 import type { ObjectEvent } from "../kube/pod.js";
 import { parseBudget, type Budget, type BudgetObject } from "./budget.js";
+import { lastValidBudgetObject, type BudgetObjectWithStatus } from "./budget-status.js";
 
 interface Entry {
   object: BudgetObject;
@@ -54,7 +55,10 @@ export class BudgetBook {
     const key = keyOf(object);
     const parsed = parseBudget(object);
     const before = this.entries.get(key);
-    const inForce = parsed.budget ?? before?.inForce ?? null;
+    // Invalid: the version this agent saw valid, else the one the server recorded as accepted (an agent
+    // started after the bad edit enforces what every other node does).
+    const recorded = parsed.budget === null ? lastValidBudgetObject(object as BudgetObjectWithStatus) : null;
+    const inForce = parsed.budget ?? before?.inForce ?? (recorded === null ? null : parseBudget(recorded).budget);
     this.entries.set(key, { object, inForce, problems: parsed.problems });
     if (parsed.problems.length === 0) {
       this.reported.delete(key);

@@ -25,6 +25,20 @@ const applied = (object: BudgetObjectWithStatus, now: Date): BudgetObjectWithSta
 };
 
 describe("BandwidthBudget status", () => {
+  it("records the valid spec as acceptedSpec; an invalid edit keeps it, so an agent started after the edit enforces it", async () => {
+    const { BudgetBook } = await import("./budget-book.js");
+    const accepted = applied(budget(valid, 1), t0);
+    assert.deepEqual(accepted.status?.acceptedSpec, valid);
+    const broken = applied({ ...accepted, spec: invalid, metadata: { ...accepted.metadata, generation: 2 } }, t1);
+    assert.deepEqual(broken.status?.acceptedSpec, valid, "the accepted spec stays");
+    const fresh = new BudgetBook(() => undefined);
+    fresh.apply({ type: "sync", objects: [broken] });
+    assert.deepEqual(fresh.budgets().map((found) => found.rates.egress), [100_000_000], "the recorded version is in force");
+    assert.equal(fresh.problems()[0]?.keptLastGood, true);
+    const fixed = applied({ ...broken, spec: { ...valid, egress: "50M" }, metadata: { ...broken.metadata, generation: 3 } }, t1);
+    assert.deepEqual(fixed.status?.acceptedSpec, { ...valid, egress: "50M" });
+  });
+
   it("a valid budget: Accepted True, reason Valid, at its generation", () => {
     assert.deepEqual(acceptedCondition(budget(valid, 3)), { type: "Accepted", status: "True", observedGeneration: 3, reason: "Valid", message: VALID_MESSAGE });
   });
