@@ -111,7 +111,10 @@ function rowsOf(run: LatencyRun, measured: Measured): LatencyRow[] {
     probeOutlastedLoad: measured.probeOutlastedLoad,
   };
   return [
-    { ...common, probe: "tcp_rr", p50Ms: measured.rr.p50Ms, p99Ms: measured.rr.p99Ms, rrTransactionsPerSec: measured.rr.transactionsPerSec },
+    // netperf prints 0 for the percentiles of no transaction at all: that is no answer, not a 0 ms one.
+    ...(measured.rr.transactionsPerSec > 0
+      ? [{ ...common, probe: "tcp_rr" as const, p50Ms: measured.rr.p50Ms, p99Ms: measured.rr.p99Ms, rrTransactionsPerSec: measured.rr.transactionsPerSec }]
+      : [{ ...common, probe: "tcp_rr" as const, p50Ms: null, p99Ms: null, rrTransactionsPerSec: 0 }]),
     // No reply at all: the percentiles of nothing (NaN) are recorded as null, not as a number.
     { ...common, probe: "ping", p50Ms: finiteOrNull(measured.ping.p50Ms), p99Ms: finiteOrNull(measured.ping.p99Ms), rrTransactionsPerSec: null },
   ];

@@ -49,6 +49,8 @@ describe("latency plan", () => {
     assert.equal(verdicts.find((verdict) => verdict.check.startsWith("wire rate 0.995"))?.kind, "target");
     const late = judgeLatency([row({ probe: "tcp_rr", probeOutlastedLoad: true })]).find((verdict) => verdict.check === "the probe ran inside the load");
     assert.deepEqual([late?.kind, late?.pass], ["behaviour", false]);
+    const anchorLate = judgeLatency([row({ mode: "reference-cni", probe: "tcp_rr", probeOutlastedLoad: true, p50Ms: null, p99Ms: null })]);
+    assert.deepEqual(anchorLate, [], "an anchor that answers nothing within its own queue is its result, not a flawed run");
     const udp = judgeLatency([row({ bulkProtocol: "udp", cc: null, bulkFlows: 1, wireRatio: 0.41, offeredBitsPerSec: 41e5 })]);
     assert.ok(!udp.some((verdict) => verdict.check.startsWith("wire rate 0.995")), "a sender below the limit has no rate target");
     assert.equal(udp.find((verdict) => verdict.check === "the limit holds (not above it)")?.pass, true);
