@@ -2,10 +2,12 @@
  * A BandwidthBudget as an operator meets it with kubectl against the real API server (the CRD applied with
  * the chart): `egress: "10Q"` → `kubectl get bwb` shows ACCEPTED False, the condition carries the agent's
  * message, `kubectl get events` an InvalidBandwidthBudget Warning on the budget; fixed to 10M → True.
- * The budget selects the seed's netperf-client only, and is removed afterwards, so the limits the other
- * scenarios measure never change.
+ * Then the agent's own view: the valid budget's row in `pacer list`, and an outside-cluster annotation
+ * (`kubectl annotate pod netperf-client pacer.dev/external-egress-bandwidth=5M`) enforced beside it.
+ * The budget selects the seed's netperf-client only, and both are removed afterwards, so the limits the
+ * other scenarios measure never change.
  */
-import { poll, type Check, type ClusterLab } from "./lab.js";
+import { poll, runningAgent, type Check, type ClusterLab } from "./lab.js";
 
 const NAME = "crawler-uplink";
 
@@ -41,12 +43,18 @@ export async function budgetStatusVisible(lab: ClusterLab): Promise<Check> {
     });
     await lab.kubectl.apply(budget("10M"));
     const { ms: fixedMs } = await poll("Accepted=True", () => acceptedOf("True"), 60_000);
+    const clientRow = async (matches: (row: Awaited<ReturnType<ReturnType<typeof runningAgent>["list"]>>[number]) => boolean) =>
+      (await runningAgent(lab).list()).find((row) => row.name === "netperf-client" && row.direction === "egress" && matches(row));
+    const { ms: listedMs } = await poll("the budget in pacer list", () => clientRow((row) => (row.budgets ?? []).includes(`default/${NAME}`)), 60_000);
+    await lab.kubectl.run(["annotate", "pod", "netperf-client", "pacer.dev/external-egress-bandwidth=5M", "--overwrite"]);
+    const { ms: externalMs } = await poll("the outside-cluster limit enforced", () => clientRow((row) => row.enforcedExternalBitsPerSecond === 5_000_000), 60_000);
     const pass = /ACCEPTED/.test(table[0] ?? "") && /\bFalse\b/.test(table[1] ?? "") && /spec\.egress "10Q" is invalid/.test(condition.message) && events.length === 1 && events[0]?.type === "Warning";
     return {
       name: "budget-status-visible", pass,
-      detail: `kubectl apply a BandwidthBudget with egress: "10Q": Accepted=False ${ms.toFixed(0)} ms later ("${condition.message}"); kubectl get bwb: "${table.map((line) => line.replace(/\s+/g, " ")).join(" / ")}"; ${events.length} InvalidBandwidthBudget Event(s) (${events[0]?.type}, count ${events[0]?.count}); fixed to 10M: Accepted=True ${fixedMs.toFixed(0)} ms later`,
+      detail: `kubectl apply a BandwidthBudget with egress: "10Q": Accepted=False ${ms.toFixed(0)} ms later ("${condition.message}"); kubectl get bwb: "${table.map((line) => line.replace(/\s+/g, " ")).join(" / ")}"; ${events.length} InvalidBandwidthBudget Event(s) (${events[0]?.type}, count ${events[0]?.count}); fixed to 10M: Accepted=True ${fixedMs.toFixed(0)} ms later, netperf-client's row in pacer list names the budget ${listedMs.toFixed(0)} ms after that; kubectl annotate pacer.dev/external-egress-bandwidth=5M: enforced ${externalMs.toFixed(0)} ms later`,
     };
   } finally {
+    await lab.kubectl.run(["annotate", "pod", "netperf-client", "pacer.dev/external-egress-bandwidth-"]).catch(() => undefined);
     await lab.kubectl.run(["delete", "bwb", NAME, "--ignore-not-found"]);
   }
 }

@@ -32,7 +32,7 @@ export interface ChartAgent {
   status(): Promise<{ bandwidthManager: { line: string }; ready: boolean; kubernetesApi: Array<{ verb: string; resource: string; statusCode: number | null; action: string }> }>;
   /** `pacer status` as an operator reads it. */
   statusText(): Promise<string>;
-  list(): Promise<Array<{ name?: string; direction?: string; requested?: string | null; enforcedBitsPerSecond?: number | null; identity?: number | null; state?: string; reason?: string | null; since?: string }>>;
+  list(): Promise<Array<{ name?: string; direction?: string; requested?: string | null; enforcedBitsPerSecond?: number | null; identity?: number | null; state?: string; reason?: string | null; since?: string; enforcedExternalBitsPerSecond?: number | null; budgets?: string[] }>>;
   log(): string;
   stop(): Promise<void>;
 }
