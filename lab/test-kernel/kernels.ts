@@ -40,8 +40,8 @@ export interface TestKernelSpec {
 export const TEST_KERNELS: readonly TestKernelSpec[] = [
   { name: "uml-6.1", kind: "uml", suite: "bookworm", component: "main", package: "user-mode-linux", version: null, release: "6.1.176", defaultCpus: 1 },
   { name: "uml-5.10", kind: "uml", suite: "bullseye", component: "main", package: "user-mode-linux", version: "5.10um3+b1", release: "5.10.46", defaultCpus: 1 },
-  { name: "qemu-5.10", kind: "qemu", suite: "bullseye", component: "main", package: "linux-image-5.10.0-32-cloud-amd64", version: "5.10.223-1", release: "5.10.0-32-cloud-amd64", defaultCpus: 2 },
-  { name: "qemu-6.1", kind: "qemu", suite: "bookworm", component: "main", package: "linux-image-6.1.0-50-cloud-amd64", version: "6.1.176-1", release: "6.1.0-50-cloud-amd64", defaultCpus: 2 },
+  { name: "qemu-5.10", kind: "qemu", suite: "bullseye", component: "main", package: "linux-image-5.10.0-32-cloud-amd64", version: "5.10.223-1", release: "5.10.0-32-cloud-amd64", defaultCpus: 2, qemuCpu: "max,-cx16" },
+  { name: "qemu-6.1", kind: "qemu", suite: "bookworm", component: "main", package: "linux-image-6.1.0-50-cloud-amd64", version: "6.1.176-1", release: "6.1.0-50-cloud-amd64", defaultCpus: 2, qemuCpu: "max,-cx16" },
   {
     name: "qemu-6.12", kind: "qemu", suite: "bookworm-backports", component: "main", package: "linux-image-6.12.95+deb12-cloud-amd64",
     version: "6.12.95-1~bpo12+1", release: "6.12.95+deb12-cloud-amd64", defaultCpus: 2, qemuCpu: "max,-cx16",
