@@ -1,0 +1,67 @@
+/** The demand estimator: rate from byte deltas, held back from delayed deltas, probe, peak, floor, resets. */
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { DEFAULT_ESTIMATOR, DemandEstimator } from "./demand-estimator.js";
+
+const M = 1_000_000;
+const FLOOR = 1 * M;
+const estimator = (): DemandEstimator => new DemandEstimator({ ...DEFAULT_ESTIMATOR, floorBitsPerSecond: FLOOR });
+/** Bytes for `mbit` Mbit/s over `ms`. */
+const bytes = (mbit: number, ms: number): number => (mbit * M * ms) / 8000;
+
+describe("DemandEstimator", () => {
+  it("asks for the floor on its first sample when it has members, nothing without", () => {
+    assert.equal(estimator().observe({ atMs: 0, bytes: 0, delayedPackets: 0, activeMembers: 2 }, 5 * M).demandBitsPerSecond, FLOOR);
+    assert.equal(estimator().observe({ atMs: 0, bytes: 0, delayedPackets: 0, activeMembers: 0 }, 5 * M).demandBitsPerSecond, 0);
+  });
+
+  it("measures the rate and asks for 1.1 × the peak while not held back", () => {
+    const e = estimator();
+    e.observe({ atMs: 0, bytes: 0, delayedPackets: 0, activeMembers: 1 }, 50 * M);
+    const estimate = e.observe({ atMs: 500, bytes: bytes(20, 500), delayedPackets: 0, activeMembers: 1 }, 50 * M);
+    assert.equal(estimate.rateBitsPerSecond, 20 * M);
+    assert.equal(estimate.heldBack, false);
+    assert.equal(estimate.demandBitsPerSecond, 22 * M);
+  });
+
+  it("probes up while held back: max(rate, share) × 1.25", () => {
+    const e = estimator();
+    e.observe({ atMs: 0, bytes: 0, delayedPackets: 0, activeMembers: 1 }, 10 * M);
+    const estimate = e.observe({ atMs: 500, bytes: bytes(9.5, 500), delayedPackets: 40, activeMembers: 1 }, 10 * M);
+    assert.equal(estimate.heldBack, true);
+    assert.equal(estimate.demandBitsPerSecond, 12.5 * M);
+  });
+
+  it("keeps the peak for the window, then lets it go (a stop frees the share within ~2 s)", () => {
+    const e = estimator();
+    let total = 0;
+    e.observe({ atMs: 0, bytes: 0, delayedPackets: 0, activeMembers: 1 }, 100 * M);
+    total += bytes(40, 500);
+    e.observe({ atMs: 500, bytes: total, delayedPackets: 0, activeMembers: 1 }, 100 * M);
+    const demands: number[] = [];
+    for (let at = 1000; at <= 3500; at += 500) demands.push(e.observe({ atMs: at, bytes: total, delayedPackets: 0, activeMembers: 1 }, 100 * M).demandBitsPerSecond);
+    assert.deepEqual(demands.map((bits) => bits / M), [44, 44, 44, 1, 1, 1]);
+  });
+
+  it("drops to 0 once the members are gone and the window holds no traffic", () => {
+    const e = estimator();
+    e.observe({ atMs: 0, bytes: 0, delayedPackets: 0, activeMembers: 1 }, 10 * M);
+    e.observe({ atMs: 500, bytes: bytes(4, 500), delayedPackets: 0, activeMembers: 0 }, 10 * M);
+    let last = 0;
+    for (let at = 1000; at <= 3000; at += 500) last = e.observe({ atMs: at, bytes: bytes(4, 500), delayedPackets: 0, activeMembers: 0 }, 10 * M).demandBitsPerSecond;
+    assert.equal(last, 0);
+  });
+
+  it("restarts on a counter that went backwards (the map entry was recreated)", () => {
+    const e = estimator();
+    e.observe({ atMs: 0, bytes: 1e9, delayedPackets: 10, activeMembers: 1 }, 10 * M);
+    const estimate = e.observe({ atMs: 500, bytes: 100, delayedPackets: 0, activeMembers: 1 }, 10 * M);
+    assert.deepEqual(estimate, { rateBitsPerSecond: 0, heldBack: false, demandBitsPerSecond: FLOOR, members: 1 });
+  });
+
+  it("follows an edited floor", () => {
+    const e = estimator();
+    e.setFloor(3 * M);
+    assert.equal(e.observe({ atMs: 0, bytes: 0, delayedPackets: 0, activeMembers: 1 }, 0).demandBitsPerSecond, 3 * M);
+  });
+});
