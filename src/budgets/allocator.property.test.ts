@@ -14,19 +14,18 @@ const nodeArbitrary = (index: number): fc.Arbitrary<NodeDemand> =>
     demand: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 500 * M })),
     members: fc.integer({ min: 0, max: 8 }),
     heldBack: fc.boolean(),
+    unbounded: fc.boolean(),
     cap: fc.option(fc.integer({ min: 1, max: 300 * M }), { nil: undefined }),
-  }).map(({ demand, members, heldBack, cap }) => ({ node: `n${index}`, demandBitsPerSecond: demand, members, heldBack, ...(cap === undefined ? {} : { capBitsPerSecond: cap }) }));
+  }).map(({ demand, members, heldBack, unbounded, cap }) => ({ node: `n${index}`, demandBitsPerSecond: demand, members, heldBack, unbounded: heldBack && unbounded, ...(cap === undefined ? {} : { capBitsPerSecond: cap }) }));
 const nodesArbitrary = fc.integer({ min: 1, max: 25 }).chain((count) => fc.tuple(...Array.from({ length: count }, (_, index) => nodeArbitrary(index))));
 const termsArbitrary: fc.Arbitrary<SplitTerms> = fc.record({
   budgetBitsPerSecond: fc.integer({ min: 0, max: 10_000 * M }),
   reserveFraction: fc.constantFrom(0, 0.05, 0.1, 0.3),
   floorBitsPerSecond: fc.integer({ min: 0, max: 20 * M }),
   fixedBitsPerSecond: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 100 * M })),
-  heldBackDemand: fc.constantFrom("unbounded" as const, "reported" as const),
 });
 
-const high = (terms: SplitTerms, node: NodeDemand): number =>
-  Math.min(node.capBitsPerSecond ?? Infinity, node.heldBack && terms.heldBackDemand === "unbounded" ? Infinity : node.demandBitsPerSecond);
+const high = (node: NodeDemand): number => Math.min(node.capBitsPerSecond ?? Infinity, node.unbounded ? Infinity : node.demandBitsPerSecond);
 const isActive = (node: NodeDemand): boolean => node.demandBitsPerSecond > 0 || node.members > 0;
 const total = (shares: Map<string, number>): number => [...shares.values()].reduce((sum, bits) => sum + bits, 0);
 const ROUNDING = 64; // bits per second of rounding slack per comparison (shares are floored to whole bits)
@@ -49,10 +48,10 @@ describe("splitBudget properties", () => {
       const active = nodes.filter(isActive);
       for (const a of active) {
         const shareA = split.shares.get(a.node)!;
-        if (shareA >= high(terms, a) - ROUNDING) continue; // satisfied
+        if (shareA >= high(a) - ROUNDING) continue; // satisfied
         for (const b of active) {
           const shareB = split.shares.get(b.node)!;
-          const floorB = Math.min(terms.floorBitsPerSecond, high(terms, b));
+          const floorB = Math.min(terms.floorBitsPerSecond, high(b));
           if (shareB <= floorB + ROUNDING) continue;
           assert.ok(shareA / Math.max(1, a.members) >= shareB / Math.max(1, b.members) - ROUNDING, `${a.node} ${shareA} below ${b.node} ${shareB}`);
         }
@@ -64,7 +63,7 @@ describe("splitBudget properties", () => {
     fc.assert(fc.property(termsArbitrary, nodesArbitrary, (terms, nodes) => {
       const split = splitBudget(terms, nodes);
       for (const node of nodes.filter(isActive)) {
-        const floor = Math.min(terms.floorBitsPerSecond, high(terms, node));
+        const floor = Math.min(terms.floorBitsPerSecond, high(node));
         const share = split.shares.get(node.node)!;
         if (split.floorsFit) assert.ok(share >= Math.floor(floor), `${node.node}: ${share} below its floor ${floor}`);
         else assert.ok(share <= floor, `${node.node}: ${share} above its floor ${floor} while floors do not fit`);
@@ -90,7 +89,7 @@ describe("splitBudget properties", () => {
       if (left <= ROUNDING * nodes.length) return;
       for (const node of nodes.filter(isActive)) {
         const share = split.shares.get(node.node)!;
-        assert.ok(share >= high(terms, node) - ROUNDING, `${left} b/s unused while ${node.node} wants ${high(terms, node)} and has ${share}`);
+        assert.ok(share >= high(node) - ROUNDING, `${left} b/s unused while ${node.node} wants ${high(node)} and has ${share}`);
         if (node.heldBack) assert.ok(share >= (node.capBitsPerSecond ?? Infinity) - ROUNDING, `${left} b/s unused while held-back ${node.node} is below its cap`);
       }
     }), RUNS);

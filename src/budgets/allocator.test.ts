@@ -5,7 +5,7 @@ import { splitBudget, type NodeDemand, type SplitTerms } from "./allocator.js";
 
 const M = 1_000_000;
 const terms = (overrides: Partial<SplitTerms> = {}): SplitTerms => ({
-  budgetBitsPerSecond: 100 * M, reserveFraction: 0.05, floorBitsPerSecond: 1 * M, fixedBitsPerSecond: 0, heldBackDemand: "unbounded", ...overrides,
+  budgetBitsPerSecond: 100 * M, reserveFraction: 0.05, floorBitsPerSecond: 1 * M, fixedBitsPerSecond: 0, ...overrides,
 });
 const node = (name: string, demandMbit: number, overrides: Partial<NodeDemand> = {}): NodeDemand => ({
   node: name, demandBitsPerSecond: demandMbit * M, members: 1, heldBack: false, ...overrides,
@@ -14,13 +14,13 @@ const sharesOf = (split: ReturnType<typeof splitBudget>): Record<string, number>
 
 describe("splitBudget", () => {
   it("keeps the reserve out: two backlogged nodes split 95% of the budget", () => {
-    const split = splitBudget(terms(), [node("a", 30, { heldBack: true }), node("b", 30, { heldBack: true })]);
+    const split = splitBudget(terms(), [node("a", 30, { heldBack: true, unbounded: true }), node("b", 30, { heldBack: true, unbounded: true })]);
     assert.deepEqual(sharesOf(split), { a: 47.5, b: 47.5 });
     assert.equal(split.capacityBitsPerSecond, 95 * M);
   });
 
   it("gives a satisfied node its demand and the others the rest, max-min", () => {
-    assert.deepEqual(sharesOf(splitBudget(terms(), [node("a", 10), node("b", 80, { heldBack: true }), node("c", 80, { heldBack: true })])), { a: 10, b: 42.5, c: 42.5 });
+    assert.deepEqual(sharesOf(splitBudget(terms(), [node("a", 10), node("b", 80, { heldBack: true, unbounded: true }), node("c", 80, { heldBack: true, unbounded: true })])), { a: 10, b: 42.5, c: 42.5 });
   });
 
   it("weights by members", () => {
@@ -28,8 +28,8 @@ describe("splitBudget", () => {
   });
 
   it("hands what nobody asked for to the held-back nodes, never to satisfied ones", () => {
-    // "reported": the held-back node asked for 12.5 (its probe); the 95 − 20 − 12.5 left go to it as well.
-    const split = splitBudget(terms({ heldBackDemand: "reported" }), [node("a", 20), node("b", 12.5, { heldBack: true })]);
+    // The held-back node asked for 12.5 (its probe); the 95 − 20 − 12.5 left go to it as well.
+    const split = splitBudget(terms(), [node("a", 20), node("b", 12.5, { heldBack: true })]);
     assert.deepEqual(sharesOf(split), { a: 20, b: 75 });
   });
 
@@ -37,31 +37,31 @@ describe("splitBudget", () => {
     assert.deepEqual(sharesOf(splitBudget(terms(), [node("a", 20), node("b", 10)])), { a: 20, b: 10 });
   });
 
-  it("'reported' takes a held-back node's probe as its demand while the budget is contended", () => {
-    const split = splitBudget(terms({ heldBackDemand: "reported" }), [node("a", 12.5, { heldBack: true }), node("b", 200, { heldBack: true })]);
+  it("takes a held-back node's probe as its demand while the budget is contended, unless told it is unbounded", () => {
+    const split = splitBudget(terms(), [node("a", 12.5, { heldBack: true }), node("b", 200, { heldBack: true })]);
     assert.deepEqual(sharesOf(split), { a: 12.5, b: 82.5 });
-    assert.deepEqual(sharesOf(splitBudget(terms(), [node("a", 12.5, { heldBack: true }), node("b", 200, { heldBack: true })])), { a: 47.5, b: 47.5 });
+    assert.deepEqual(sharesOf(splitBudget(terms(), [node("a", 12.5, { heldBack: true, unbounded: true }), node("b", 200, { heldBack: true })])), { a: 47.5, b: 47.5 });
   });
 
   it("honours floors: a node with members gets at least the floor", () => {
-    const split = splitBudget(terms({ floorBitsPerSecond: 5 * M }), [node("a", 1000, { heldBack: true, members: 50 }), node("b", 5)]);
+    const split = splitBudget(terms({ floorBitsPerSecond: 5 * M }), [node("a", 1000, { heldBack: true, unbounded: true, members: 50 }), node("b", 5)]);
     assert.deepEqual(sharesOf(split), { a: 90, b: 5 });
   });
 
   it("when the floors do not fit, splits the floors (weighted) and stays within capacity", () => {
-    const nodes = Array.from({ length: 30 }, (_, index) => node(`n${index}`, 10, { heldBack: true }));
+    const nodes = Array.from({ length: 30 }, (_, index) => node(`n${index}`, 10, { heldBack: true, unbounded: true }));
     const split = splitBudget(terms({ floorBitsPerSecond: 5 * M }), nodes);
     assert.equal(split.floorsFit, false);
     for (const bits of split.shares.values()) assert.equal(bits, Math.floor((95 * M) / 30));
   });
 
   it("respects caps, and passes the capped remainder on", () => {
-    const split = splitBudget(terms(), [node("a", 0, { heldBack: true, capBitsPerSecond: 20 * M }), node("b", 0, { heldBack: true })]);
+    const split = splitBudget(terms(), [node("a", 0, { heldBack: true, unbounded: true, capBitsPerSecond: 20 * M }), node("b", 0, { heldBack: true, unbounded: true })]);
     assert.deepEqual(sharesOf(split), { a: 20, b: 75 });
   });
 
   it("takes the fixed shares (expired nodes' floors) off the capacity first", () => {
-    const split = splitBudget(terms({ fixedBitsPerSecond: 15 * M }), [node("a", 0, { heldBack: true })]);
+    const split = splitBudget(terms({ fixedBitsPerSecond: 15 * M }), [node("a", 0, { heldBack: true, unbounded: true })]);
     assert.deepEqual(sharesOf(split), { a: 80 });
   });
 

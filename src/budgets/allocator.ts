@@ -8,10 +8,9 @@
  *   capacity still left after every demand is met goes to held-back nodes, by weight, up to their caps.
  *
  * When the floors alone do not fit, the floors are water-filled instead (each node gets at most its floor,
- * weighted max-min), so Σ shares ≤ capacity always holds. A held-back node's demand counts as unbounded by
- * default ("unbounded"): its reported demand (the probe max(rate, share)·1.25) only says it wants more, and
- * treating it as such reaches the fair share in one round instead of one ×1.25 step per round (measured in
- * bench/results/budgets-sim.md); "reported" uses the probe as the demand, as BwE does.
+ * weighted max-min), so Σ shares ≤ capacity always holds. A node marked `unbounded` rises with the level
+ * whatever its reported demand: the caller (coordinator.ts) decides which held-back nodes' probes
+ * (max(rate, share)·1.25) it believes and which it treats as "wants as much as it can get".
  */
 import { waterFill, type FillItem } from "./water-fill.js";
 
@@ -21,11 +20,11 @@ export interface NodeDemand {
   /** Active members; a node with demand and no members counts as one. */
   members: number;
   heldBack: boolean;
+  /** Its demand counts as unbounded (it rises with the level up to its cap). */
+  unbounded?: boolean;
   /** The most this node can use (its own limits); default unbounded. */
   capBitsPerSecond?: number;
 }
-
-export type HeldBackDemand = "unbounded" | "reported";
 
 export interface SplitTerms {
   budgetBitsPerSecond: number;
@@ -34,7 +33,6 @@ export interface SplitTerms {
   floorBitsPerSecond: number;
   /** Shares already committed outside the split (they come off the capacity first). */
   fixedBitsPerSecond: number;
-  heldBackDemand: HeldBackDemand;
 }
 
 export interface BudgetSplit {
@@ -64,7 +62,7 @@ export function splitBudget(terms: SplitTerms, nodes: readonly NodeDemand[]): Bu
 
   const items: FillItem[] = active.map((node) => {
     const cap = node.capBitsPerSecond ?? Infinity;
-    const wanted = node.heldBack && terms.heldBackDemand === "unbounded" ? Infinity : Math.max(0, node.demandBitsPerSecond);
+    const wanted = node.unbounded ? Infinity : Math.max(0, node.demandBitsPerSecond);
     const high = Math.min(cap, wanted);
     return { weight: Math.max(1, node.members), low: Math.min(floorBitsPerSecond, high), high };
   });

@@ -13,7 +13,7 @@ const observed = (name: string, reportSeq: number, entry: Partial<BudgetReport> 
   report: {
     reportSeq,
     resyncFromSeq,
-    budgets: entry === null ? new Map() : new Map([[KEY, { demandBitsPerSecond: 1 * M, members: 1, heldBack: true, appliedGeneration: 0, ...entry }]]),
+    budgets: entry === null ? new Map() : new Map([[KEY, { demandBitsPerSecond: 1 * M, members: 1, heldBack: true, unbounded: true, appliedGeneration: 0, ...entry }]]),
   },
   allocations: null,
 });
@@ -28,7 +28,7 @@ describe("Coordinator", () => {
   it("splits a budget between reporting nodes and writes each node once, with the report it answers", () => {
     const coordinator = empty();
     coordinator.nodeObserved(100, observed("a", 1, {}));
-    coordinator.nodeObserved(100, observed("b", 4, { heldBack: false, demandBitsPerSecond: 10 * M }));
+    coordinator.nodeObserved(100, observed("b", 4, { heldBack: false, unbounded: false, demandBitsPerSecond: 10 * M }));
     const { statusWrites } = coordinator.tick(1000);
     assert.deepEqual(bitsOf(statusWrites), { a: 85, b: 10 });
     assert.deepEqual(statusWrites.map((write) => write.allocations.seenReportSeq).sort(), [1, 4]);
@@ -43,10 +43,25 @@ describe("Coordinator", () => {
     coordinator.nodeObserved(1500, observed("b", 1, {}));
     const first = coordinator.tick(2000).statusWrites;
     assert.deepEqual(bitsOf(first), { a: 47.5 }, "b waits (at its local floor, from the reserve): a may still enforce 95");
+    assert.equal(first[0]?.allocations.allocations.get(KEY)?.acknowledge, true, "b waits on it: a is asked to acknowledge soon");
     assert.equal(coordinator.claimedBitsPerSecond(KEY), 95 * M);
     coordinator.nodeObserved(2500, observed("a", 3, { appliedGeneration: generationOf(first, "a") }));
     assert.deepEqual(bitsOf(coordinator.tick(3000).statusWrites), { b: 47.5 });
     assert.ok(coordinator.claimedBitsPerSecond(KEY) <= 95 * M);
+  });
+
+  it("asks for no early acknowledgement of a decrease nobody waits on, and asks later when someone does", () => {
+    const coordinator = empty();
+    coordinator.nodeObserved(0, observed("a", 1, { heldBack: false, unbounded: false, demandBitsPerSecond: 60 * M }));
+    coordinator.tick(1000);
+    coordinator.nodeObserved(1500, observed("a", 2, { heldBack: false, unbounded: false, demandBitsPerSecond: 20 * M, appliedGeneration: 1 }));
+    const decrease = coordinator.tick(2000).statusWrites;
+    assert.deepEqual(bitsOf(decrease), { a: 20 });
+    assert.equal(decrease[0]?.allocations.allocations.get(KEY)?.acknowledge, false);
+    coordinator.nodeObserved(4000, observed("b", 1, {}));
+    const asked = coordinator.tick(5000).statusWrites;
+    assert.deepEqual(bitsOf(asked), { a: 20, b: 35 }, "b gets what no claim holds; a is asked for its ack");
+    assert.equal(asked.find((write) => write.node === "a")?.allocations.allocations.get(KEY)?.acknowledge, true);
   });
 
   it("answers a node that asks for a fresh allocation even when no share changes", () => {
@@ -109,7 +124,7 @@ describe("Coordinator", () => {
   it("takes over from published allocations: an unacknowledged claim keeps its capacity", () => {
     const published = (name: string, bits: number, claim: number, applied: number): ObservedNode => ({
       ...observed(name, 5, { appliedGeneration: applied }),
-      allocations: { seenReportSeq: 5, allocations: new Map([[KEY, { bitsPerSecond: bits * M, generation: 3, claimBitsPerSecond: claim * M }]]) } satisfies NodeAllocations,
+      allocations: { seenReportSeq: 5, allocations: new Map([[KEY, { bitsPerSecond: bits * M, generation: 3, claimBitsPerSecond: claim * M, acknowledge: false }]]) } satisfies NodeAllocations,
     });
     const coordinator = new Coordinator(DEFAULT_COORDINATOR, 50_000, [published("a", 20, 60, 2), published("b", 35, 35, 3)], budgets);
     assert.equal(coordinator.claimedBitsPerSecond(KEY), 95 * M);
@@ -129,12 +144,13 @@ describe("Coordinator", () => {
     assert.equal(coordinator.claimedBitsPerSecond(KEY), 0);
   });
 
-  it("writes each budget's summary at once, then only on a change after 30 s", () => {
+  it("writes each budget's summary at once, then only on a change after 60–90 s", () => {
     const coordinator = empty();
     coordinator.nodeObserved(0, observed("a", 1, { heldBack: false, demandBitsPerSecond: 10 * M }));
     assert.deepEqual(coordinator.tick(1000).summaryWrites, [{ key: KEY, summary: { demandBitsPerSecond: 10 * M, allocatedBitsPerSecond: 10 * M, nodes: 1 } }]);
     coordinator.nodeObserved(2000, observed("b", 1, { heldBack: false, demandBitsPerSecond: 10 * M }));
     assert.deepEqual(coordinator.tick(3000).summaryWrites, []);
-    assert.equal(coordinator.tick(31_000).summaryWrites[0]?.summary.nodes, 2);
+    assert.deepEqual(coordinator.tick(31_000).summaryWrites, []);
+    assert.equal(coordinator.tick(91_000).summaryWrites[0]?.summary.nodes, 2);
   });
 });

@@ -7,17 +7,29 @@
  *   and a full expiry counted from its own start.
  * - Each dirty budget is split (allocator.ts) and the split is handed over without passing the budget
  *   (hand-over.ts); only nodes whose allocations change, or that asked for a fresh answer (resyncFromSeq),
- *   get a write — one write per node, whatever the number of its budgets.
+ *   get a write — one write per node, whatever the number of its budgets; an increase waits until the
+ *   node's last write is a second old (a trickle of acknowledgements would otherwise write it each tick).
  * - Silent nodes expire under liveness.ts's rule; an expired node keeps min(floor, claim) per budget off
  *   the capacity (its kernel fell back to that, and its Pods may still send) until it reports again or its
  *   object is deleted.
  * - The BandwidthBudget summaries go out through budget-summary.ts's throttle.
  */
-import { DEFAULT_RESERVE_FRACTION, splitBudget, type HeldBackDemand, type NodeDemand } from "./allocator.js";
+import { DEFAULT_RESERVE_FRACTION, splitBudget, type NodeDemand } from "./allocator.js";
 import { DEFAULT_SUMMARY, SummaryThrottle, type BudgetSummary } from "./budget-summary.js";
 import { acknowledge, bookFromPublished, claimOf, currentOf, planHandOver, publish, type HandOverMode, type ShareBook } from "./hand-over.js";
 import { ApiHealth, isExpired } from "./liveness.js";
 import { DEFAULT_TIMINGS, type BudgetKey, type BudgetTerms, type NodeAllocations, type NodeReport, type ProtocolTimings } from "./protocol.js";
+
+/**
+ * Which held-back nodes count as unbounded in the split (allocator.ts): "reported" believes every probe
+ * (max(rate, share)·1.25, BwE's rule: one ×1.25 step per round, so a new backlogged sender needs ~15 rounds
+ * from its floor to a third of the budget); "unbounded" believes none (one round to the fair share, but a
+ * node whose demand drifts just above its share grabs the whole level and gives it back a round later);
+ * "escalating" believes the first probe and lets the node rise with the level once the agent says the probe
+ * did not help or it just gained members (BudgetReport.unbounded, demand-estimator.ts).
+ * bench/results/budgets-sim.md compares the three.
+ */
+export type HeldBackDemand = "escalating" | "unbounded" | "reported";
 
 export interface CoordinatorTuning {
   timings: ProtocolTimings;
@@ -26,15 +38,18 @@ export interface CoordinatorTuning {
   handOver: HandOverMode;
   /** Relative change below which an allocation is not rewritten. */
   stickiness: number;
+  /** A node's status gets an increase at most this often (decreases go at once: others wait on them). */
+  increaseIntervalMs: number;
   summaryIntervalMs: number;
 }
 
 export const DEFAULT_COORDINATOR: CoordinatorTuning = {
   timings: DEFAULT_TIMINGS,
   reserveFraction: DEFAULT_RESERVE_FRACTION,
-  heldBackDemand: "unbounded",
+  heldBackDemand: "escalating",
   handOver: "acknowledged",
   stickiness: 0.02,
+  increaseIntervalMs: 1000,
   summaryIntervalMs: DEFAULT_SUMMARY.minIntervalMs,
 };
 
@@ -63,6 +78,7 @@ interface NodeState {
   expiredFloors: Map<BudgetKey, number> | null;
   writtenSeenSeq: number;
   needsWrite: boolean;
+  lastWriteMs: number;
 }
 
 const FULL_PASS_EVERY = 10;
@@ -82,9 +98,9 @@ export class Coordinator {
       const books = new Map<BudgetKey, ShareBook>();
       for (const [key, allocation] of node.allocations?.allocations ?? []) {
         const acknowledged = node.report?.budgets.get(key)?.appliedGeneration ?? 0;
-        books.set(key, bookFromPublished({ generation: allocation.generation, bitsPerSecond: allocation.bitsPerSecond }, allocation.claimBitsPerSecond, acknowledged));
+        books.set(key, bookFromPublished({ generation: allocation.generation, bitsPerSecond: allocation.bitsPerSecond }, allocation.claimBitsPerSecond, acknowledged, allocation.acknowledge));
       }
-      this.nodes.set(node.name, { report: node.report, lastReportMs: nowMs, books, expiredFloors: null, writtenSeenSeq: node.allocations?.seenReportSeq ?? 0, needsWrite: false });
+      this.nodes.set(node.name, { report: node.report, lastReportMs: nowMs, books, expiredFloors: null, writtenSeenSeq: node.allocations?.seenReportSeq ?? 0, needsWrite: false, lastWriteMs: -Infinity });
     }
     for (const key of budgets.keys()) this.dirty.add(key);
   }
@@ -112,7 +128,7 @@ export class Coordinator {
     const report = observed.report;
     let state = this.nodes.get(observed.name);
     if (state === undefined) {
-      state = { report: null, lastReportMs: nowMs, books: new Map(), expiredFloors: null, writtenSeenSeq: observed.allocations?.seenReportSeq ?? 0, needsWrite: false };
+      state = { report: null, lastReportMs: nowMs, books: new Map(), expiredFloors: null, writtenSeenSeq: observed.allocations?.seenReportSeq ?? 0, needsWrite: false, lastWriteMs: -Infinity };
       this.nodes.set(observed.name, state);
     }
     if (report === null || (state.report !== null && report.reportSeq <= state.report.reportSeq)) return; // our own status write, or old
@@ -136,7 +152,7 @@ export class Coordinator {
         acknowledge(book, now.appliedGeneration);
         if (claimOf(book) !== claim) this.dirty.add(key);
       }
-      if (before === undefined || now === undefined || before.demandBitsPerSecond !== now.demandBitsPerSecond || before.members !== now.members || before.heldBack !== now.heldBack) this.dirty.add(key);
+      if (before === undefined || now === undefined || before.demandBitsPerSecond !== now.demandBitsPerSecond || before.members !== now.members || before.heldBack !== now.heldBack || before.unbounded !== now.unbounded) this.dirty.add(key);
     }
     state.report = report;
     if (report.resyncFromSeq > state.writtenSeenSeq) state.needsWrite = true;
@@ -156,7 +172,7 @@ export class Coordinator {
     this.dirty.clear();
     const { members, fixed } = this.membersByBudget();
     const summaryWrites: TickResult["summaryWrites"] = [];
-    for (const key of keys) this.latest.set(key, this.allocate(key, this.budgets.get(key)!, members.get(key) ?? [], fixed.get(key) ?? 0));
+    for (const key of keys) this.latest.set(key, this.allocate(nowMs, key, this.budgets.get(key)!, members.get(key) ?? [], fixed.get(key) ?? 0));
     for (const [key, summary] of this.latest) {
       if (!this.budgets.has(key)) this.latest.delete(key);
       else if (this.summaries.due(key, nowMs, summary)) {
@@ -164,7 +180,7 @@ export class Coordinator {
         summaryWrites.push({ key, summary });
       }
     }
-    return { statusWrites: this.statusWrites(), summaryWrites };
+    return { statusWrites: this.statusWrites(nowMs), summaryWrites };
   }
 
   /** A status write failed (or its outcome is unknown): the books keep counting it; write again next tick. */
@@ -175,6 +191,11 @@ export class Coordinator {
 
   summaryWriteFailed(key: BudgetKey, nowMs: number): void {
     this.summaries.failed(key, nowMs);
+  }
+
+  /** Nodes expired now (for metrics and status). */
+  expiredNodes(): string[] {
+    return [...this.nodes].filter(([, state]) => state.expiredFloors !== null).map(([name]) => name);
   }
 
   /** Σ of every node's claim and expired floor for a budget: what may be enforced at most (for checks). */
@@ -214,47 +235,60 @@ export class Coordinator {
     return { members, fixed };
   }
 
-  private allocate(key: BudgetKey, terms: BudgetTerms, names: readonly string[], fixed: number): BudgetSummary {
+  private allocate(nowMs: number, key: BudgetKey, terms: BudgetTerms, names: readonly string[], fixed: number): BudgetSummary {
     const demands: NodeDemand[] = [];
     for (const name of names) {
       const entry = this.nodes.get(name)!.report!.budgets.get(key)!;
-      demands.push({ node: name, demandBitsPerSecond: entry.demandBitsPerSecond, members: entry.members, heldBack: entry.heldBack });
+      const policy = this.tuning.heldBackDemand;
+      const unbounded = entry.heldBack && (policy === "unbounded" || (policy === "escalating" && entry.unbounded));
+      demands.push({ node: name, demandBitsPerSecond: entry.demandBitsPerSecond, members: entry.members, heldBack: entry.heldBack, unbounded });
     }
     const split = splitBudget(
-      { budgetBitsPerSecond: terms.bitsPerSecond, reserveFraction: this.tuning.reserveFraction, floorBitsPerSecond: terms.floorBitsPerSecond, fixedBitsPerSecond: fixed, heldBackDemand: this.tuning.heldBackDemand },
+      { budgetBitsPerSecond: terms.bitsPerSecond, reserveFraction: this.tuning.reserveFraction, floorBitsPerSecond: terms.floorBitsPerSecond, fixedBitsPerSecond: fixed },
       demands,
     );
     const requests = names.map((name) => {
       const state = this.nodes.get(name)!;
       let book = state.books.get(key);
       if (book === undefined) state.books.set(key, (book = { published: [] }));
-      return { node: name, targetBitsPerSecond: split.shares.get(name) ?? 0, book };
+      const atLocalFloor = currentOf(book).bitsPerSecond === 0 && (state.report?.budgets.get(key)?.members ?? 0) > 0;
+      return { node: name, targetBitsPerSecond: split.shares.get(name) ?? 0, book, ...(atLocalFloor ? { minimumGrantBitsPerSecond: terms.floorBitsPerSecond } : {}) };
     });
-    const changes = planHandOver(split.capacityBitsPerSecond, requests, this.tuning.handOver, this.tuning.stickiness);
+    const { changes, waiting } = planHandOver(split.capacityBitsPerSecond, requests, this.tuning.handOver, this.tuning.stickiness);
     let allocated = 0;
     for (const request of requests) {
       const change = changes.get(request.node);
-      if (change !== undefined) {
-        publish(request.book, change);
-        this.nodes.get(request.node)!.needsWrite = true;
+      const state = this.nodes.get(request.node)!;
+      const book = request.book;
+      if (change !== undefined && change > currentOf(book).bitsPerSecond && nowMs < state.lastWriteMs + this.tuning.increaseIntervalMs) {
+        this.dirty.add(key); // written less than a second ago: this increase goes with the next tick
+      } else if (change !== undefined) {
+        publish(book, change);
+        book.acknowledgeRequested = waiting;
+        state.needsWrite = true;
+      } else if (waiting && !book.acknowledgeRequested && claimOf(book) > currentOf(book).bitsPerSecond) {
+        book.acknowledgeRequested = true; // an increase waits on this node's older decrease: ask for its ack
+        state.needsWrite = true;
       }
-      allocated += currentOf(request.book).bitsPerSecond;
+      allocated += currentOf(book).bitsPerSecond;
     }
     const active = demands.filter((demand) => demand.members > 0).length;
     return { demandBitsPerSecond: Math.round(split.demandBitsPerSecond), allocatedBitsPerSecond: allocated, nodes: active };
   }
 
-  private statusWrites(): StatusWrite[] {
+  private statusWrites(nowMs: number): StatusWrite[] {
     const writes: StatusWrite[] = [];
     for (const [name, state] of this.nodes) {
       if (!state.needsWrite || state.expiredFloors !== null) continue;
       state.needsWrite = false;
+      state.lastWriteMs = nowMs;
       const seenReportSeq = state.report?.reportSeq ?? state.writtenSeenSeq;
       state.writtenSeenSeq = seenReportSeq;
       const allocations = new Map(
         [...state.books].filter(([, book]) => book.published.length > 0).map(([key, book]) => {
           const current = currentOf(book);
-          return [key, { bitsPerSecond: current.bitsPerSecond, generation: current.generation, claimBitsPerSecond: claimOf(book) }] as const;
+          const claim = claimOf(book);
+          return [key, { bitsPerSecond: current.bitsPerSecond, generation: current.generation, claimBitsPerSecond: claim, acknowledge: claim > current.bitsPerSecond && book.acknowledgeRequested === true }] as const;
         }),
       );
       writes.push({ node: name, allocations: { seenReportSeq, allocations } });

@@ -32,6 +32,32 @@ describe("DemandEstimator", () => {
     assert.equal(estimate.demandBitsPerSecond, 12.5 * M);
   });
 
+  it("says unbounded when held back right after gaining members, or when a larger share did not help", () => {
+    const gaining = estimator();
+    gaining.observe({ atMs: 0, bytes: 0, delayedPackets: 0, activeMembers: 0 }, FLOOR);
+    assert.equal(gaining.observe({ atMs: 500, bytes: bytes(1, 500), delayedPackets: 5, activeMembers: 1 }, FLOOR).unbounded, true);
+    for (let at = 1000; at <= 5000; at += 500) {
+      assert.equal(gaining.observe({ atMs: at, bytes: bytes(1, at), delayedPackets: at, activeMembers: 1 }, FLOOR).unbounded, true, `still held back at ${at} ms`);
+    }
+    assert.equal(gaining.observe({ atMs: 5500, bytes: bytes(1, 5500), delayedPackets: 5000, activeMembers: 1 }, FLOOR).unbounded, false, "the spell is over");
+
+    const e = estimator();
+    let total = 0;
+    let delayed = 0;
+    const step = (at: number, mbit: number, share: number, held: boolean) => {
+      total += bytes(mbit, 500);
+      if (held) delayed += 5;
+      return e.observe({ atMs: at, bytes: total, delayedPackets: delayed, activeMembers: 1 }, share * M);
+    };
+    e.observe({ atMs: 0, bytes: 0, delayedPackets: 0, activeMembers: 1 }, 10 * M);
+    for (let at = 500; at <= 3000; at += 500) step(at, 8, 10, false);
+    const first = step(3500, 10, 10, true);
+    assert.deepEqual([first.heldBack, first.unbounded, first.demandBitsPerSecond], [true, false, 12.5 * M], "the first probe is believed");
+    assert.equal(step(4000, 10, 10, true).unbounded, false, "same share, still probing");
+    assert.equal(step(4500, 12.5, 12.5, true).unbounded, true, "got the probe, still held back");
+    assert.equal(step(5000, 11, 12.5, false).unbounded, false);
+  });
+
   it("keeps the peak for the window, then lets it go (a stop frees the share within ~2 s)", () => {
     const e = estimator();
     let total = 0;
@@ -56,7 +82,7 @@ describe("DemandEstimator", () => {
     const e = estimator();
     e.observe({ atMs: 0, bytes: 1e9, delayedPackets: 10, activeMembers: 1 }, 10 * M);
     const estimate = e.observe({ atMs: 500, bytes: 100, delayedPackets: 0, activeMembers: 1 }, 10 * M);
-    assert.deepEqual(estimate, { rateBitsPerSecond: 0, heldBack: false, demandBitsPerSecond: FLOOR, members: 1 });
+    assert.deepEqual(estimate, { rateBitsPerSecond: 0, heldBack: false, unbounded: false, demandBitsPerSecond: FLOOR, members: 1 });
   });
 
   it("follows an edited floor", () => {

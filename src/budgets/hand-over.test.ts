@@ -30,18 +30,21 @@ describe("hand-over", () => {
   it("decreases go out at once; increases wait for the claims they need", () => {
     const a = book(60);
     const b = book(30);
-    const changes = planHandOver(95, [{ node: "a", targetBitsPerSecond: 45, book: a }, { node: "b", targetBitsPerSecond: 50, book: b }], "acknowledged", 0);
-    assert.deepEqual(Object.fromEntries(changes), { a: 45, b: 35 }, "b gets the 5 nobody claims; the 15 a frees come after its ack");
+    const plan = planHandOver(95, [{ node: "a", targetBitsPerSecond: 45, book: a }, { node: "b", targetBitsPerSecond: 50, book: b }], "acknowledged", 0);
+    assert.deepEqual(Object.fromEntries(plan.changes), { a: 45, b: 35 }, "b gets the 5 nobody claims; the 15 a frees come after its ack");
+    assert.equal(plan.waiting, true);
     publish(a, 45);
     publish(b, 35);
     acknowledge(a, 2);
-    assert.deepEqual(Object.fromEntries(planHandOver(95, [{ node: "a", targetBitsPerSecond: 45, book: a }, { node: "b", targetBitsPerSecond: 50, book: b }], "acknowledged", 0)), { b: 50 });
+    const after = planHandOver(95, [{ node: "a", targetBitsPerSecond: 45, book: a }, { node: "b", targetBitsPerSecond: 50, book: b }], "acknowledged", 0);
+    assert.deepEqual(Object.fromEntries(after.changes), { b: 50 });
+    assert.equal(after.waiting, false);
   });
 
   it("an increase back up to a node's own claim is free", () => {
     const a = book(60, 40);
     const changes = planHandOver(60, [{ node: "a", targetBitsPerSecond: 55, book: a }, { node: "b", targetBitsPerSecond: 10, book: book(0) }], "acknowledged", 0);
-    assert.deepEqual(Object.fromEntries(changes), { a: 55 });
+    assert.deepEqual(Object.fromEntries(changes.changes), { a: 55 });
   });
 
   it("shares short headroom in proportion to what each increase needs", () => {
@@ -49,18 +52,35 @@ describe("hand-over", () => {
       { node: "a", targetBitsPerSecond: 60, book: book(40) },
       { node: "b", targetBitsPerSecond: 70, book: book(40) },
     ], "acknowledged", 0);
-    assert.deepEqual(Object.fromEntries(changes), { a: 48, b: 52 });
+    assert.deepEqual(Object.fromEntries(changes.changes), { a: 48, b: 52 });
+  });
+
+  it("grants a node at its local floor nothing below the floor (it would enforce less than it has)", () => {
+    const requests = [{ node: "a", targetBitsPerSecond: 60, book: book(90) }, { node: "b", targetBitsPerSecond: 30, book: book(0), minimumGrantBitsPerSecond: 10 }];
+    assert.deepEqual(Object.fromEntries(planHandOver(95, requests, "acknowledged", 0).changes), { a: 60 }, "5 of headroom is below b's floor");
+    assert.deepEqual(Object.fromEntries(planHandOver(100, requests, "acknowledged", 0).changes), { a: 60, b: 10 });
   });
 
   it("'immediate' publishes every target", () => {
     const changes = planHandOver(95, [{ node: "a", targetBitsPerSecond: 45, book: book(60) }, { node: "b", targetBitsPerSecond: 50, book: book(30) }], "immediate", 0);
-    assert.deepEqual(Object.fromEntries(changes), { a: 45, b: 50 });
+    assert.deepEqual(Object.fromEntries(changes.changes), { a: 45, b: 50 });
   });
 
   it("skips changes within the stickiness, except decreases while the claims exceed the capacity", () => {
-    assert.equal(planHandOver(100, [{ node: "a", targetBitsPerSecond: 49, book: book(50) }], "acknowledged", 0.03).size, 0);
-    assert.equal(planHandOver(100, [{ node: "a", targetBitsPerSecond: 51, book: book(50) }], "acknowledged", 0.03).size, 0);
-    assert.deepEqual(Object.fromEntries(planHandOver(40, [{ node: "a", targetBitsPerSecond: 49, book: book(50) }], "acknowledged", 0.03)), { a: 49 });
+    assert.equal(planHandOver(100, [{ node: "a", targetBitsPerSecond: 49, book: book(50) }], "acknowledged", 0.03).changes.size, 0);
+    assert.equal(planHandOver(100, [{ node: "a", targetBitsPerSecond: 51, book: book(50) }], "acknowledged", 0.03).changes.size, 0);
+    assert.deepEqual(Object.fromEntries(planHandOver(40, [{ node: "a", targetBitsPerSecond: 49, book: book(50) }], "acknowledged", 0.03).changes), { a: 49 });
+  });
+
+  it("publishes small decreases when an increase needs what they free (no deadlock on stickiness), largest first, only as many as needed", () => {
+    const requests = [
+      { node: "a", targetBitsPerSecond: 49, book: book(50) },
+      { node: "b", targetBitsPerSecond: 48.8, book: book(50) },
+      { node: "c", targetBitsPerSecond: 1, book: book(0) },
+    ];
+    assert.deepEqual(Object.fromEntries(planHandOver(100, requests, "acknowledged", 0.03).changes), { b: 48.8 });
+    requests[2]!.targetBitsPerSecond = 2;
+    assert.deepEqual(Object.fromEntries(planHandOver(100, requests, "acknowledged", 0.03).changes), { a: 49, b: 48.8 });
   });
 
   it("property: while Σ claims fit, no plan, acknowledged in any order, makes them exceed the capacity", () => {
@@ -69,7 +89,7 @@ describe("hand-over", () => {
       const capacity = 100;
       const books = [book(25), book(25), book(25), book(25)];
       for (const { targets, acks } of rounds) {
-        const changes = planHandOver(capacity, books.map((b, index) => ({ node: `n${index}`, targetBitsPerSecond: targets[index]!, book: b })), "acknowledged", stickiness);
+        const { changes } = planHandOver(capacity, books.map((b, index) => ({ node: `n${index}`, targetBitsPerSecond: targets[index]!, book: b })), "acknowledged", stickiness);
         books.forEach((b, index) => {
           const change = changes.get(`n${index}`);
           if (change !== undefined) publish(b, change);

@@ -21,11 +21,19 @@ describe("liveness", () => {
   it("does not expire anyone during an outage, nor until the API has been back for a whole expiry", () => {
     const health = new ApiHealth();
     healthyBetween(health, 0, 50_000);
-    health.failed(); // the outage starts at 50 s and lasts 60 s
+    health.failed(); // the outage starts at 50 s and lasts 60 s: no success until 110 s
     assert.equal(isExpired(110_000, 0, health, EXPIRY), false);
     healthyBetween(health, 110_000, 300_000);
     assert.equal(isExpired(214_000, 0, health, EXPIRY), false, "back for 104 s only");
     assert.equal(isExpired(216_000, 0, health, EXPIRY), true);
+  });
+
+  it("a lost request among successes is no break", () => {
+    const health = new ApiHealth(5000);
+    healthyBetween(health, 0, 20_000);
+    health.failed();
+    healthyBetween(health, 22_000, 30_000);
+    assert.equal(health.healthyForMs(30_000), 30_000);
   });
 
   it("counts a gap without any success as a break", () => {

@@ -4,8 +4,10 @@
  * for at least `expiryMs`. An API outage silences every node at once; without this condition it would look
  * like every node dying, and the allocator would hand their shares out twice when it came back.
  *
- * "Reached" is any successful request or watch event; a failure, or a gap longer than `gapMs` without one,
- * restarts the count (the allocator renews its Lease every 2 s, so a healthy allocator never has such a gap).
+ * "Reached" means a successful request or watch event at least every `gapMs`: a gap longer than that
+ * restarts the count. A single failed request among successes is not a break (writes are lost now and then;
+ * resetting on each would postpone every expiry forever); an outage is a gap. The allocator renews its
+ * Lease every 2 s, so a healthy allocator never has such a gap.
  */
 
 export class ApiHealth {
@@ -19,9 +21,8 @@ export class ApiHealth {
     this.lastSuccessMs = Math.max(this.lastSuccessMs, nowMs);
   }
 
-  failed(): void {
-    this.continuousSinceMs = null;
-  }
+  /** A failed request: not a break by itself (see above); the gap without successes is. */
+  failed(): void {}
 
   /** How long the API has been reachable without a break, as of now (0 when it is not). */
   healthyForMs(nowMs: number): number {

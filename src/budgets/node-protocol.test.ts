@@ -18,13 +18,13 @@ class Counters {
     return [{ key: KEY, floorBitsPerSecond: FLOOR, atMs, bytes: this.bytes, delayedPackets: this.delayed, activeMembers: 1 }];
   }
 }
-const answer = (seenReportSeq: number, bits: number, generation: number): NodeAllocations => ({
+const answer = (seenReportSeq: number, bits: number, generation: number, acknowledge = false): NodeAllocations => ({
   seenReportSeq,
-  allocations: new Map([[KEY, { bitsPerSecond: bits, generation, claimBitsPerSecond: bits }]]),
+  allocations: new Map([[KEY, { bitsPerSecond: bits, generation, claimBitsPerSecond: bits, acknowledge }]]),
 });
 
 describe("NodeProtocol", () => {
-  it("floor at once, a first report, then the allocation; a decrease is acknowledged in the next report", () => {
+  it("floor at once, a first report, then the allocation; a decrease the allocator waits on is acknowledged at once", () => {
     const protocol = new NodeProtocol({ previousReport: null, kernel: new Map() });
     const counters = new Counters();
     const first = protocol.sample(0, counters.sample(0, 0, false));
@@ -44,10 +44,10 @@ describe("NodeProtocol", () => {
     assert.equal(third.report?.budgets.get(KEY)?.demandBitsPerSecond, 50 * M, "probe: 40 × 1.25");
     protocol.reportSucceeded(1000, 1010);
 
-    protocol.statusObserved(answer(2, 30 * M, 2));
+    protocol.statusObserved(answer(2, 30 * M, 2, true));
     const fourth = protocol.sample(2000, counters.sample(2000, 30, true));
     assert.equal(fourth.kernel.get(KEY)?.bitsPerSecond, 30 * M);
-    assert.ok(fourth.report !== null, "the decrease is acknowledged");
+    assert.ok(fourth.report !== null, "the decrease the allocator waits on is acknowledged at once");
     assert.equal(fourth.report?.budgets.get(KEY)?.appliedGeneration, 2);
   });
 

@@ -63,7 +63,7 @@ export class NodeProtocol {
       if (estimator === undefined) this.estimators.set(sample.key, (estimator = new DemandEstimator({ ...DEFAULT_ESTIMATOR, floorBitsPerSecond: sample.floorBitsPerSecond })));
       estimator.setFloor(sample.floorBitsPerSecond);
       const estimate = estimator.observe(sample, this.enforced.get(sample.key)?.bitsPerSecond ?? sample.floorBitsPerSecond);
-      budgets.set(sample.key, { demandBitsPerSecond: estimate.demandBitsPerSecond, members: estimate.members, heldBack: estimate.heldBack, appliedGeneration: 0 });
+      budgets.set(sample.key, { demandBitsPerSecond: estimate.demandBitsPerSecond, members: estimate.members, heldBack: estimate.heldBack, unbounded: estimate.unbounded, appliedGeneration: 0 });
     }
     for (const key of [...this.estimators.keys()]) if (!budgets.has(key)) this.estimators.delete(key);
 

@@ -8,9 +8,9 @@ const M = 1_000_000;
 const HOLD = 90_000;
 const FLOOR = 1 * M;
 const budgets = [{ key: "ns/b/Egress", floorBitsPerSecond: FLOOR }];
-const status = (seenReportSeq: number, bits: number, generation = 1): NodeAllocations => ({
+const status = (seenReportSeq: number, bits: number, generation = 1, acknowledge = false): NodeAllocations => ({
   seenReportSeq,
-  allocations: new Map([["ns/b/Egress", { bitsPerSecond: bits, generation, claimBitsPerSecond: bits }]]),
+  allocations: new Map([["ns/b/Egress", { bitsPerSecond: bits, generation, claimBitsPerSecond: bits, acknowledge }]]),
 });
 const fresh = (kernel: Map<string, KernelBudgetShare> = new Map(), firstSeq = 1): NodeShares => new NodeShares(HOLD, { kernel, firstSeq });
 const enforced = (shares: NodeShares, nowMs: number): KernelBudgetShare => shares.enforce(nowMs, budgets).get("ns/b/Egress")!;
@@ -84,16 +84,18 @@ describe("NodeShares", () => {
     assert.equal(enforced(shares, 4000).bitsPerSecond, 20 * M);
   });
 
-  it("acknowledges a decrease (and the first allocation) until a report carrying its generation is written", () => {
+  it("acknowledges a decrease in its next report; soon only when the allocator asks for it", () => {
     const shares = inContact(40 * M);
     enforced(shares, 1000);
-    assert.equal(shares.acknowledgementDue, true, "the first allocation");
+    assert.equal(shares.appliedGeneration("ns/b/Egress"), 1);
+    assert.equal(shares.acknowledgementDue, false, "nobody waits on it");
+    shares.statusObserved(status(1, 1 * M, 1, true));
+    assert.equal(shares.acknowledgementDue, true, "the first allocation, once asked");
     shares.reportSucceeded(1500, new Map([["ns/b/Egress", 1]]));
     assert.equal(shares.acknowledgementDue, false);
     shares.statusObserved(status(1, 50 * M, 2));
     enforced(shares, 2000);
-    assert.equal(shares.acknowledgementDue, false, "an increase needs none");
-    shares.statusObserved(status(1, 20 * M, 3));
+    shares.statusObserved(status(1, 20 * M, 3, true));
     enforced(shares, 3000);
     assert.equal(shares.acknowledgementDue, true);
     assert.equal(shares.appliedGeneration("ns/b/Egress"), 3);
@@ -101,5 +103,8 @@ describe("NodeShares", () => {
     assert.equal(shares.acknowledgementDue, true, "an older generation does not acknowledge it");
     shares.reportSucceeded(4000, new Map([["ns/b/Egress", 3]]));
     assert.equal(shares.acknowledgementDue, false);
+    shares.statusObserved(status(1, 50 * M, 4, true));
+    enforced(shares, 5000);
+    assert.equal(shares.acknowledgementDue, false, "an increase needs none");
   });
 });

@@ -16,7 +16,8 @@
  *   the floor — again until an allocation answers a report of this agent.
  * - A decrease is acknowledged in the next report (appliedGeneration): until then the allocator keeps
  *   counting the old, larger share (hand-over.ts). So is the first allocation applied after a start or a
- *   lost contact.
+ *   lost contact. The report is urgent only when the allocator asks (Allocation.acknowledge): it waits on
+ *   the freed share for another node; any other decrease rides on the next report, whatever its reason.
  */
 import type { BudgetKey, KernelBudgetShare, NodeAllocations } from "./protocol.js";
 
@@ -60,8 +61,10 @@ export class NodeShares {
     return this.trusted() ? 0 : this.trustFromSeq;
   }
 
+  /** A decrease the allocator waits on is not acknowledged yet (Allocation.acknowledge): report soon. */
   get acknowledgementDue(): boolean {
-    return this.unacknowledged.size > 0;
+    for (const key of this.unacknowledged.keys()) if (this.status?.allocations.get(key)?.acknowledge) return true;
+    return false;
   }
 
   appliedGeneration(key: BudgetKey): number {

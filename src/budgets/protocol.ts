@@ -30,6 +30,8 @@ export interface BudgetReport {
   members: number;
   /** The budget's timeline held packets back in the last sample: the node wants more than it has. */
   heldBack: boolean;
+  /** Held back and a larger share did not help (or it just gained members): it wants all it can get. */
+  unbounded: boolean;
   /** The generation of the allocation the node enforces (0: none yet). Acknowledges a decrease. */
   appliedGeneration: number;
 }
@@ -56,6 +58,11 @@ export interface Allocation {
    * leader starts its books from it, so a hand-over never counts less than what is enforced.
    */
   claimBitsPerSecond: number;
+  /**
+   * The allocator waits on this node's acknowledgement (a report with appliedGeneration ≥ generation) to
+   * give the share it freed to another node: report soon. Otherwise the next report acknowledges it.
+   */
+  acknowledge: boolean;
 }
 
 /** BandwidthNode status: written by the allocator only. */

@@ -5,7 +5,7 @@ import type { BudgetReport } from "./protocol.js";
 import { ReportThrottle } from "./report-throttle.js";
 
 const report = (entries: Record<string, Partial<BudgetReport>>): Map<string, BudgetReport> =>
-  new Map(Object.entries(entries).map(([key, entry]) => [key, { demandBitsPerSecond: 10_000_000, members: 1, heldBack: false, appliedGeneration: 0, ...entry }]));
+  new Map(Object.entries(entries).map(([key, entry]) => [key, { demandBitsPerSecond: 10_000_000, members: 1, heldBack: false, unbounded: false, appliedGeneration: 0, ...entry }]));
 
 /** A throttle that wrote `written` successfully at `atMs`. */
 function wroteAt(atMs: number, written: Map<string, BudgetReport>): ReportThrottle {
@@ -24,9 +24,15 @@ describe("ReportThrottle", () => {
     assert.equal(throttle.reasonToWrite(5000, report({ a: { demandBitsPerSecond: 11_200_000 } }), false), "demand");
     assert.equal(throttle.reasonToWrite(5000, report({ a: { members: 2 } }), false), "members");
     assert.equal(throttle.reasonToWrite(5000, report({ a: { heldBack: true } }), false), "heldBack");
+    assert.equal(throttle.reasonToWrite(5000, report({ a: { unbounded: true } }), false), "unbounded");
     assert.equal(throttle.reasonToWrite(5000, report({ a: {}, b: {} }), false), "budgets");
     assert.equal(throttle.reasonToWrite(5000, report({ b: {} }), false), "budgets");
     assert.equal(throttle.reasonToWrite(5000, base, true), "urgent");
+  });
+
+  it("ignores the demand of a budget that stays unbounded (the allocator does not read it)", () => {
+    const throttle = wroteAt(0, report({ a: { heldBack: true, unbounded: true } }));
+    assert.equal(throttle.reasonToWrite(5000, report({ a: { heldBack: true, unbounded: true, demandBitsPerSecond: 40_000_000 } }), false), null);
   });
 
   it("never writes twice within a second, nor while a write is in flight", () => {

@@ -4,8 +4,9 @@
  *
  * - Never while a write is in flight, never sooner than minIntervalMs after the last attempt.
  * - Soon: on a significant change — a budget appears or goes, its member count changes, it becomes or stops
- *   being held back, its demand moves by more than 10% — or when a decrease must be acknowledged or an
- *   allocation asked for (`urgent`).
+ *   being held back or unbounded, its demand moves by more than 10% (not while it stays unbounded: then the
+ *   allocator ignores the number, and the probe moving with every share change would cost a write each) —
+ *   or when a decrease must be acknowledged or an allocation asked for (`urgent`).
  * - At least every heartbeatMs after the last success, changed or not (the allocator's liveness signal and
  *   the agent's own hold: node-shares.ts).
  * - After a failure: again after a backoff, 1 s doubling to maxRetryMs, spread by the caller's jitter so a
@@ -23,7 +24,7 @@ export interface ThrottleTuning {
 
 export const DEFAULT_THROTTLE: ThrottleTuning = { minIntervalMs: 1000, heartbeatMs: 30_000, significantChange: 0.1, maxRetryMs: 8000 };
 
-export type ReportReason = "first" | "budgets" | "members" | "heldBack" | "demand" | "urgent" | "heartbeat" | "retry";
+export type ReportReason = "first" | "budgets" | "members" | "heldBack" | "unbounded" | "demand" | "urgent" | "heartbeat" | "retry";
 
 export class ReportThrottle {
   private written: ReadonlyMap<BudgetKey, BudgetReport> | null = null;
@@ -79,7 +80,8 @@ function significantChange(before: ReadonlyMap<BudgetKey, BudgetReport>, after: 
     if (then === undefined) return "budgets";
     if (then.members !== now.members) return "members";
     if (then.heldBack !== now.heldBack) reason = "heldBack";
-    else if (reason === null && relativeChange(then.demandBitsPerSecond, now.demandBitsPerSecond) > threshold) reason = "demand";
+    else if (then.unbounded !== now.unbounded) reason ??= "unbounded";
+    else if (!now.unbounded && relativeChange(then.demandBitsPerSecond, now.demandBitsPerSecond) > threshold) reason ??= "demand";
   }
   return reason;
 }

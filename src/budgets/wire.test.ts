@@ -51,13 +51,13 @@ const report: NodeReport = {
   reportSeq: 12,
   resyncFromSeq: 12,
   budgets: new Map([
-    ["shop/crawler/Egress", { demandBitsPerSecond: 41_000_000.4, members: 3, heldBack: true, appliedGeneration: 17 }],
-    ["shop/crawler/Ingress", { demandBitsPerSecond: 0, members: 0, heldBack: false, appliedGeneration: 0 }],
+    ["shop/crawler/Egress", { demandBitsPerSecond: 41_000_000.4, members: 3, heldBack: true, unbounded: true, appliedGeneration: 17 }],
+    ["shop/crawler/Ingress", { demandBitsPerSecond: 0, members: 0, heldBack: false, unbounded: false, appliedGeneration: 0 }],
   ]),
 };
 const allocations: NodeAllocations = {
   seenReportSeq: 12,
-  allocations: new Map([["shop/crawler/Egress", { bitsPerSecond: 38_000_000, generation: 18, claimBitsPerSecond: 40_000_000 }]]),
+  allocations: new Map([["shop/crawler/Egress", { bitsPerSecond: 38_000_000, generation: 18, claimBitsPerSecond: 40_000_000, acknowledge: true }]]),
 };
 const objectOf = (spec: unknown, status?: unknown): BandwidthNodeObject =>
   ({ apiVersion: BANDWIDTH_NODE_API_VERSION, kind: "BandwidthNode", metadata: { name: "node-17" }, spec, ...(status === undefined ? {} : { status }) }) as BandwidthNodeObject;

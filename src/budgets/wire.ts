@@ -69,6 +69,7 @@ export function reportOf(object: BandwidthNodeObject): NodeReport | null {
       demandBitsPerSecond: count(node, `${where}.demandBitsPerSecond`, entry.demandBitsPerSecond),
       members: count(node, `${where}.members`, entry.members),
       heldBack: entry.heldBack === true,
+      unbounded: entry.unbounded === true,
       appliedGeneration: count(node, `${where}.appliedGeneration`, entry.appliedGeneration),
     });
   });
@@ -88,6 +89,7 @@ export function allocationsOf(object: BandwidthNodeObject): NodeAllocations | nu
       bitsPerSecond,
       generation: count(node, `${where}.generation`, entry.generation),
       claimBitsPerSecond: Math.max(bitsPerSecond, count(node, `${where}.claimBitsPerSecond`, entry.claimBitsPerSecond ?? bitsPerSecond)),
+      acknowledge: entry.acknowledge === true,
     });
   });
   return { seenReportSeq: count(node, "status.seenReportSeq", status.seenReportSeq), allocations };
