@@ -51,7 +51,7 @@ describe("splitBudget properties", () => {
         if (shareA >= high(a) - ROUNDING) continue; // satisfied
         for (const b of active) {
           const shareB = split.shares.get(b.node)!;
-          const floorB = Math.min(terms.floorBitsPerSecond, high(b));
+          const floorB = Math.min(split.floorBitsPerSecond, high(b));
           if (shareB <= floorB + ROUNDING) continue;
           assert.ok(shareA / Math.max(1, a.members) >= shareB / Math.max(1, b.members) - ROUNDING, `${a.node} ${shareA} below ${b.node} ${shareB}`);
         }
@@ -59,11 +59,11 @@ describe("splitBudget properties", () => {
     }), RUNS);
   });
 
-  it("floors honoured when they fit; otherwise nobody gets more than the floor", () => {
+  it("floors honoured (the floor lowered to capacity/(2·active) at most) when they fit; otherwise nobody gets more than the floor", () => {
     fc.assert(fc.property(termsArbitrary, nodesArbitrary, (terms, nodes) => {
       const split = splitBudget(terms, nodes);
       for (const node of nodes.filter(isActive)) {
-        const floor = Math.min(terms.floorBitsPerSecond, high(node));
+        const floor = Math.min(split.floorBitsPerSecond, high(node));
         const share = split.shares.get(node.node)!;
         if (split.floorsFit) assert.ok(share >= Math.floor(floor), `${node.node}: ${share} below its floor ${floor}`);
         else assert.ok(share <= floor, `${node.node}: ${share} above its floor ${floor} while floors do not fit`);

@@ -48,11 +48,14 @@ describe("splitBudget", () => {
     assert.deepEqual(sharesOf(split), { a: 90, b: 5 });
   });
 
-  it("when the floors do not fit, splits the floors (weighted) and stays within capacity", () => {
-    const nodes = Array.from({ length: 30 }, (_, index) => node(`n${index}`, 10, { heldBack: true, unbounded: true }));
+  it("lowers the floor to capacity/(2·active nodes), so floors always fit and demand decides the rest", () => {
+    const nodes = Array.from({ length: 30 }, (_, index) => node(`n${index}`, index < 10 ? 1 : 10, { heldBack: index >= 10, unbounded: index >= 10 }));
     const split = splitBudget(terms({ floorBitsPerSecond: 5 * M }), nodes);
-    assert.equal(split.floorsFit, false);
-    for (const bits of split.shares.values()) assert.equal(bits, Math.floor((95 * M) / 30));
+    assert.equal(split.floorsFit, true);
+    assert.equal(split.floorBitsPerSecond, Math.floor((95 * M) / 64), "30 active nodes count as 32");
+    assert.equal(split.shares.get("n0"), 1 * M, "a node asking for less than the floor gets what it asks");
+    assert.ok(split.shares.get("n20")! > 4 * M, "the backlogged share what is left");
+    assert.ok([...split.shares.values()].reduce((sum, bits) => sum + bits, 0) <= 95 * M);
   });
 
   it("respects caps, and passes the capped remainder on", () => {

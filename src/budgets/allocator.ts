@@ -7,8 +7,12 @@
  *   demand (capped by its cap); the reserve stays unallocated for floors nodes take locally;
  *   capacity still left after every demand is met goes to held-back nodes, by weight, up to their caps.
  *
- * When the floors alone do not fit, the floors are water-filled instead (each node gets at most its floor,
- * weighted max-min), so Σ shares ≤ capacity always holds. A node marked `unbounded` rises with the level
+ * The floor is spec.minPerNode lowered to capacity/(2·active nodes) when that is smaller (the count rounded
+ * up to a power of two, so the floor does not move, and rewrite every small share, with each node): floors fit
+ * and take at most half the capacity (a budget spread over 1,500 nodes with a 1% floor would otherwise be
+ * all floors, and every share would be decided by the floor rule instead of by demand). Should the floors
+ * not fit anyway (weights, caps), they are water-filled instead (each node at most its floor, weighted
+ * max-min), so Σ shares ≤ capacity always holds. A node marked `unbounded` rises with the level
  * whatever its reported demand: the caller (coordinator.ts) decides which held-back nodes' probes
  * (max(rate, share)·1.25) it believes and which it treats as "wants as much as it can get".
  */
@@ -43,14 +47,20 @@ export interface BudgetSplit {
   demandBitsPerSecond: number;
   /** False when the nodes' floors alone exceed the capacity (each got less than its floor). */
   floorsFit: boolean;
+  /** The floor used: min(terms' floor, capacity / (2 · active nodes)). */
+  floorBitsPerSecond: number;
 }
+
+/** The active node count is rounded up to a power of two, so the floor moves only when it doubles or halves. */
+export const effectiveFloor = (floorBitsPerSecond: number, capacityBitsPerSecond: number, activeNodes: number): number =>
+  Math.min(floorBitsPerSecond, Math.floor(capacityBitsPerSecond / (2 * 2 ** Math.ceil(Math.log2(Math.max(1, activeNodes))))));
 
 export const DEFAULT_RESERVE_FRACTION = 0.05;
 
 export function splitBudget(terms: SplitTerms, nodes: readonly NodeDemand[]): BudgetSplit {
-  const { budgetBitsPerSecond, reserveFraction, floorBitsPerSecond, fixedBitsPerSecond } = terms;
+  const { budgetBitsPerSecond, reserveFraction, fixedBitsPerSecond } = terms;
   if (!(reserveFraction >= 0 && reserveFraction < 1)) throw new RangeError(`reserve fraction ${reserveFraction} outside [0, 1)`);
-  if (!(budgetBitsPerSecond >= 0) || !(floorBitsPerSecond >= 0) || !(fixedBitsPerSecond >= 0)) {
+  if (!(budgetBitsPerSecond >= 0) || !(terms.floorBitsPerSecond >= 0) || !(fixedBitsPerSecond >= 0)) {
     throw new RangeError("budget, floor and fixed shares must be ≥ 0 bits per second");
   }
   const capacity = Math.max(0, Math.floor((1 - reserveFraction) * budgetBitsPerSecond) - Math.ceil(fixedBitsPerSecond));
@@ -58,7 +68,8 @@ export function splitBudget(terms: SplitTerms, nodes: readonly NodeDemand[]): Bu
   const active = nodes.filter((node) => node.demandBitsPerSecond > 0 || node.members > 0).sort((a, b) => (a.node < b.node ? -1 : a.node > b.node ? 1 : 0));
   const shares = new Map<string, number>(nodes.map((node) => [node.node, 0]));
   const demandBitsPerSecond = active.reduce((sum, node) => sum + node.demandBitsPerSecond, 0);
-  if (active.length === 0) return { shares, capacityBitsPerSecond: capacity, demandBitsPerSecond, floorsFit: true };
+  const floorBitsPerSecond = effectiveFloor(terms.floorBitsPerSecond, capacity, active.length);
+  if (active.length === 0) return { shares, capacityBitsPerSecond: capacity, demandBitsPerSecond, floorsFit: true, floorBitsPerSecond };
 
   const items: FillItem[] = active.map((node) => {
     const cap = node.capBitsPerSecond ?? Infinity;
@@ -83,5 +94,5 @@ export function splitBudget(terms: SplitTerms, nodes: readonly NodeDemand[]): Bu
     }
   }
   active.forEach((node, index) => shares.set(node.node, fill[index] ?? 0));
-  return { shares, capacityBitsPerSecond: capacity, demandBitsPerSecond, floorsFit };
+  return { shares, capacityBitsPerSecond: capacity, demandBitsPerSecond, floorsFit, floorBitsPerSecond };
 }

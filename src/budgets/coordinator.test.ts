@@ -21,8 +21,10 @@ const bitsOf = (writes: StatusWrite[]): Record<string, number> =>
   Object.fromEntries(writes.map((write) => [write.node, (write.allocations.allocations.get(KEY)?.bitsPerSecond ?? 0) / M]));
 const generationOf = (writes: StatusWrite[], node: string): number => writes.find((write) => write.node === node)?.allocations.allocations.get(KEY)?.generation ?? 0;
 
+/** Without lending ahead of acknowledgements (hand-over.test.ts tests that), so the hand-over shows plainly. */
+const TUNING = { ...DEFAULT_COORDINATOR, handOverBorrow: 0 };
 /** A coordinator that took over an empty cluster at `nowMs`. */
-const empty = (nowMs = 0): Coordinator => new Coordinator(DEFAULT_COORDINATOR, nowMs, [], budgets);
+const empty = (nowMs = 0): Coordinator => new Coordinator(TUNING, nowMs, [], budgets);
 
 describe("Coordinator", () => {
   it("splits a budget between reporting nodes and writes each node once, with the report it answers", () => {
@@ -62,6 +64,16 @@ describe("Coordinator", () => {
     const asked = coordinator.tick(5000).statusWrites;
     assert.deepEqual(bitsOf(asked), { a: 20, b: 35 }, "b gets what no claim holds; a is asked for its ack");
     assert.equal(asked.find((write) => write.node === "a")?.allocations.allocations.get(KEY)?.acknowledge, true);
+  });
+
+  it("lends half the reserve to an increase ahead of the acknowledgement it waits on", () => {
+    const coordinator = new Coordinator(DEFAULT_COORDINATOR, 0, [], budgets);
+    coordinator.nodeObserved(0, observed("a", 1, {}));
+    coordinator.tick(1000);
+    coordinator.nodeObserved(1500, observed("a", 2, { appliedGeneration: 1 }));
+    coordinator.nodeObserved(1500, observed("b", 1, {}));
+    assert.deepEqual(bitsOf(coordinator.tick(2000).statusWrites), { a: 47.5, b: 2.5 });
+    assert.equal(coordinator.claimedBitsPerSecond(KEY), 97.5 * M, "at most 95% + 2.5% while a has not acknowledged");
   });
 
   it("answers a node that asks for a fresh allocation even when no share changes", () => {
@@ -124,9 +136,9 @@ describe("Coordinator", () => {
   it("takes over from published allocations: an unacknowledged claim keeps its capacity", () => {
     const published = (name: string, bits: number, claim: number, applied: number): ObservedNode => ({
       ...observed(name, 5, { appliedGeneration: applied }),
-      allocations: { seenReportSeq: 5, allocations: new Map([[KEY, { bitsPerSecond: bits * M, generation: 3, claimBitsPerSecond: claim * M, acknowledge: false }]]) } satisfies NodeAllocations,
+      allocations: { seenReportSeq: 5, allocations: new Map([[KEY, { bitsPerSecond: bits * M, generation: 3, claimBitsPerSecond: claim * M, acknowledge: false, floorBitsPerSecond: 1 * M }]]) } satisfies NodeAllocations,
     });
-    const coordinator = new Coordinator(DEFAULT_COORDINATOR, 50_000, [published("a", 20, 60, 2), published("b", 35, 35, 3)], budgets);
+    const coordinator = new Coordinator(TUNING, 50_000, [published("a", 20, 60, 2), published("b", 35, 35, 3)], budgets);
     assert.equal(coordinator.claimedBitsPerSecond(KEY), 95 * M);
     const writes = coordinator.tick(51_000).statusWrites;
     assert.deepEqual(bitsOf(writes), { a: 47.5 }, "a may rise within its own claim; b must wait for a's ack");
@@ -142,6 +154,9 @@ describe("Coordinator", () => {
     assert.equal(writes.length, 1);
     assert.equal(writes[0]?.allocations.allocations.size, 0);
     assert.equal(coordinator.claimedBitsPerSecond(KEY), 0);
+    coordinator.nodeObserved(4000, observed("a", 3, {}));
+    const back = coordinator.tick(5000).statusWrites;
+    assert.equal(generationOf(back, "a"), 2, "generations go on: the node's agent ignores an older one");
   });
 
   it("writes each budget's summary at once, then only on a change after 60–90 s", () => {

@@ -40,6 +40,10 @@ export interface CoordinatorTuning {
   stickiness: number;
   /** A node's status gets an increase at most this often (decreases go at once: others wait on them). */
   increaseIntervalMs: number;
+  /** Fraction of the reserve the hand-over may lend to increases ahead of acknowledgements (hand-over.ts). */
+  handOverBorrow: number;
+  /** Ask for a decrease's acknowledgement at once whenever some node of the budget is held back. */
+  acknowledgeWhenContended: boolean;
   summaryIntervalMs: number;
 }
 
@@ -50,6 +54,8 @@ export const DEFAULT_COORDINATOR: CoordinatorTuning = {
   handOver: "acknowledged",
   stickiness: 0.02,
   increaseIntervalMs: 1000,
+  handOverBorrow: 0.5,
+  acknowledgeWhenContended: true,
   summaryIntervalMs: DEFAULT_SUMMARY.minIntervalMs,
 };
 
@@ -79,6 +85,8 @@ interface NodeState {
   writtenSeenSeq: number;
   needsWrite: boolean;
   lastWriteMs: number;
+  /** Last generations of budgets whose books went (the node may still hold them): new books go on from there. */
+  droppedGenerations: Map<BudgetKey, number>;
 }
 
 const FULL_PASS_EVERY = 10;
@@ -89,6 +97,8 @@ export class Coordinator {
   private readonly health = new ApiHealth();
   private readonly summaries: SummaryThrottle;
   private readonly latest = new Map<BudgetKey, BudgetSummary>();
+  /** The floor each budget's last split used (allocator.ts effectiveFloor), published with allocations. */
+  private readonly floors = new Map<BudgetKey, number>();
   private ticks = 0;
 
   constructor(private readonly tuning: CoordinatorTuning, nowMs: number, published: Iterable<ObservedNode>, private budgets: ReadonlyMap<BudgetKey, BudgetTerms>) {
@@ -100,7 +110,7 @@ export class Coordinator {
         const acknowledged = node.report?.budgets.get(key)?.appliedGeneration ?? 0;
         books.set(key, bookFromPublished({ generation: allocation.generation, bitsPerSecond: allocation.bitsPerSecond }, allocation.claimBitsPerSecond, acknowledged, allocation.acknowledge));
       }
-      this.nodes.set(node.name, { report: node.report, lastReportMs: nowMs, books, expiredFloors: null, writtenSeenSeq: node.allocations?.seenReportSeq ?? 0, needsWrite: false, lastWriteMs: -Infinity });
+      this.nodes.set(node.name, { report: node.report, lastReportMs: nowMs, books, expiredFloors: null, writtenSeenSeq: node.allocations?.seenReportSeq ?? 0, needsWrite: false, lastWriteMs: -Infinity, droppedGenerations: new Map() });
     }
     for (const key of budgets.keys()) this.dirty.add(key);
   }
@@ -128,7 +138,7 @@ export class Coordinator {
     const report = observed.report;
     let state = this.nodes.get(observed.name);
     if (state === undefined) {
-      state = { report: null, lastReportMs: nowMs, books: new Map(), expiredFloors: null, writtenSeenSeq: observed.allocations?.seenReportSeq ?? 0, needsWrite: false, lastWriteMs: -Infinity };
+      state = { report: null, lastReportMs: nowMs, books: new Map(), expiredFloors: null, writtenSeenSeq: observed.allocations?.seenReportSeq ?? 0, needsWrite: false, lastWriteMs: -Infinity, droppedGenerations: new Map() };
       this.nodes.set(observed.name, state);
     }
     if (report === null || (state.report !== null && report.reportSeq <= state.report.reportSeq)) return; // our own status write, or old
@@ -146,7 +156,7 @@ export class Coordinator {
       const book = state.books.get(key);
       if (now === undefined) {
         // No selected Pods on the node any more: nothing is charged to the budget there.
-        if (book) (state.books.delete(key), (state.needsWrite = true));
+        if (book) (state.droppedGenerations.set(key, currentOf(book).generation), state.books.delete(key), (state.needsWrite = true));
       } else if (book) {
         const claim = claimOf(book);
         acknowledge(book, now.appliedGeneration);
@@ -247,14 +257,17 @@ export class Coordinator {
       { budgetBitsPerSecond: terms.bitsPerSecond, reserveFraction: this.tuning.reserveFraction, floorBitsPerSecond: terms.floorBitsPerSecond, fixedBitsPerSecond: fixed },
       demands,
     );
+    this.floors.set(key, split.floorBitsPerSecond);
     const requests = names.map((name) => {
       const state = this.nodes.get(name)!;
       let book = state.books.get(key);
-      if (book === undefined) state.books.set(key, (book = { published: [] }));
+      if (book === undefined) state.books.set(key, (book = { published: [], baseGeneration: state.droppedGenerations.get(key) ?? 0 }));
       const atLocalFloor = currentOf(book).bitsPerSecond === 0 && (state.report?.budgets.get(key)?.members ?? 0) > 0;
-      return { node: name, targetBitsPerSecond: split.shares.get(name) ?? 0, book, ...(atLocalFloor ? { minimumGrantBitsPerSecond: terms.floorBitsPerSecond } : {}) };
+      return { node: name, targetBitsPerSecond: split.shares.get(name) ?? 0, book, ...(atLocalFloor ? { minimumGrantBitsPerSecond: split.floorBitsPerSecond } : {}) };
     });
-    const { changes, waiting } = planHandOver(split.capacityBitsPerSecond, requests, this.tuning.handOver, this.tuning.stickiness);
+    const borrow = Math.floor(this.tuning.handOverBorrow * this.tuning.reserveFraction * terms.bitsPerSecond);
+    const contended = demands.some((demand) => demand.heldBack);
+    const { changes, waiting } = planHandOver(split.capacityBitsPerSecond, requests, this.tuning.handOver, this.tuning.stickiness, borrow);
     let allocated = 0;
     for (const request of requests) {
       const change = changes.get(request.node);
@@ -264,7 +277,9 @@ export class Coordinator {
         this.dirty.add(key); // written less than a second ago: this increase goes with the next tick
       } else if (change !== undefined) {
         publish(book, change);
-        book.acknowledgeRequested = waiting;
+        // Asked for at once when an increase waits on it, or when a held-back node will soon want what it
+        // frees; otherwise the node's next report carries it (a write saved).
+        book.acknowledgeRequested = waiting || (this.tuning.acknowledgeWhenContended && contended);
         state.needsWrite = true;
       } else if (waiting && !book.acknowledgeRequested && claimOf(book) > currentOf(book).bitsPerSecond) {
         book.acknowledgeRequested = true; // an increase waits on this node's older decrease: ask for its ack
@@ -288,7 +303,8 @@ export class Coordinator {
         [...state.books].filter(([, book]) => book.published.length > 0).map(([key, book]) => {
           const current = currentOf(book);
           const claim = claimOf(book);
-          return [key, { bitsPerSecond: current.bitsPerSecond, generation: current.generation, claimBitsPerSecond: claim, acknowledge: claim > current.bitsPerSecond && book.acknowledgeRequested === true }] as const;
+          const floorBitsPerSecond = this.floors.get(key) ?? this.budgets.get(key)?.floorBitsPerSecond ?? 0;
+          return [key, { bitsPerSecond: current.bitsPerSecond, generation: current.generation, claimBitsPerSecond: claim, acknowledge: claim > current.bitsPerSecond && book.acknowledgeRequested === true, floorBitsPerSecond }] as const;
         }),
       );
       writes.push({ node: name, allocations: { seenReportSeq, allocations } });

@@ -10,7 +10,7 @@ const estimator = (): DemandEstimator => new DemandEstimator({ ...DEFAULT_ESTIMA
 const bytes = (mbit: number, ms: number): number => (mbit * M * ms) / 8000;
 
 describe("DemandEstimator", () => {
-  it("asks for the floor on its first sample when it has members, nothing without", () => {
+  it("asks for the floor on its first sample when it has members (no rate yet), nothing without", () => {
     assert.equal(estimator().observe({ atMs: 0, bytes: 0, delayedPackets: 0, activeMembers: 2 }, 5 * M).demandBitsPerSecond, FLOOR);
     assert.equal(estimator().observe({ atMs: 0, bytes: 0, delayedPackets: 0, activeMembers: 0 }, 5 * M).demandBitsPerSecond, 0);
   });
@@ -32,7 +32,7 @@ describe("DemandEstimator", () => {
     assert.equal(estimate.demandBitsPerSecond, 12.5 * M);
   });
 
-  it("says unbounded when held back right after gaining members, or when a larger share did not help", () => {
+  it("says unbounded for a held-back spell that began right after gaining members, until it ends", () => {
     const gaining = estimator();
     gaining.observe({ atMs: 0, bytes: 0, delayedPackets: 0, activeMembers: 0 }, FLOOR);
     assert.equal(gaining.observe({ atMs: 500, bytes: bytes(1, 500), delayedPackets: 5, activeMembers: 1 }, FLOOR).unbounded, true);
@@ -40,7 +40,9 @@ describe("DemandEstimator", () => {
       assert.equal(gaining.observe({ atMs: at, bytes: bytes(1, at), delayedPackets: at, activeMembers: 1 }, FLOOR).unbounded, true, `still held back at ${at} ms`);
     }
     assert.equal(gaining.observe({ atMs: 5500, bytes: bytes(1, 5500), delayedPackets: 5000, activeMembers: 1 }, FLOOR).unbounded, false, "the spell is over");
+  });
 
+  it("doubles the probe each time a larger share did not help, and says unbounded after three", () => {
     const e = estimator();
     let total = 0;
     let delayed = 0;
@@ -51,11 +53,15 @@ describe("DemandEstimator", () => {
     };
     e.observe({ atMs: 0, bytes: 0, delayedPackets: 0, activeMembers: 1 }, 10 * M);
     for (let at = 500; at <= 3000; at += 500) step(at, 8, 10, false);
-    const first = step(3500, 10, 10, true);
-    assert.deepEqual([first.heldBack, first.unbounded, first.demandBitsPerSecond], [true, false, 12.5 * M], "the first probe is believed");
-    assert.equal(step(4000, 10, 10, true).unbounded, false, "same share, still probing");
-    assert.equal(step(4500, 12.5, 12.5, true).unbounded, true, "got the probe, still held back");
-    assert.equal(step(5000, 11, 12.5, false).unbounded, false);
+    const probes = [
+      step(3500, 10, 10, true), // held back at 10: probe 12.5
+      step(4000, 10, 10, true), // same share: same probe
+      step(4500, 12.5, 12.5, true), // got 12.5, still short: 12.5 × 2.5
+      step(5000, 31.25, 31.25, true), // got it, still short: × 5
+      step(5500, 156.25, 156.25, true), // and again: unbounded
+    ];
+    assert.deepEqual(probes.map((probe) => [probe.demandBitsPerSecond / M, probe.unbounded]), [[12.5, false], [12.5, false], [31.25, false], [156.25, false], [1562.5, true]]);
+    assert.equal(step(6000, 100, 156.25, false).unbounded, false, "the spell is over");
   });
 
   it("keeps the peak for the window, then lets it go (a stop frees the share within ~2 s)", () => {
@@ -66,7 +72,7 @@ describe("DemandEstimator", () => {
     e.observe({ atMs: 500, bytes: total, delayedPackets: 0, activeMembers: 1 }, 100 * M);
     const demands: number[] = [];
     for (let at = 1000; at <= 3500; at += 500) demands.push(e.observe({ atMs: at, bytes: total, delayedPackets: 0, activeMembers: 1 }, 100 * M).demandBitsPerSecond);
-    assert.deepEqual(demands.map((bits) => bits / M), [44, 44, 44, 1, 1, 1]);
+    assert.deepEqual(demands.map((bits) => bits / M), [44, 44, 44, 0, 0, 0], "no traffic: no demand (the allocator's floor is a lower bound, not a demand)");
   });
 
   it("drops to 0 once the members are gone and the window holds no traffic", () => {

@@ -72,30 +72,49 @@ describe("hand-over", () => {
     assert.deepEqual(Object.fromEntries(planHandOver(40, [{ node: "a", targetBitsPerSecond: 49, book: book(50) }], "acknowledged", 0.03).changes), { a: 49 });
   });
 
-  it("publishes small decreases when an increase needs what they free (no deadlock on stickiness), largest first, only as many as needed", () => {
+  it("takes what an increase needs in chunks of up to the stickiness from as few nodes as cover it, largest first (no deadlock on stickiness)", () => {
     const requests = [
-      { node: "a", targetBitsPerSecond: 49, book: book(50) },
-      { node: "b", targetBitsPerSecond: 48.8, book: book(50) },
-      { node: "c", targetBitsPerSecond: 1, book: book(0) },
+      { node: "a", targetBitsPerSecond: 4900, book: book(5000) },
+      { node: "b", targetBitsPerSecond: 2940, book: book(3000) },
+      { node: "c", targetBitsPerSecond: 4000, book: book(4000) },
+      { node: "d", targetBitsPerSecond: 100, book: book(0) },
     ];
-    assert.deepEqual(Object.fromEntries(planHandOver(100, requests, "acknowledged", 0.03).changes), { b: 48.8 });
-    requests[2]!.targetBitsPerSecond = 2;
-    assert.deepEqual(Object.fromEntries(planHandOver(100, requests, "acknowledged", 0.03).changes), { a: 49, b: 48.8 });
+    assert.deepEqual(Object.fromEntries(planHandOver(12_000, requests, "acknowledged", 0.03).changes), { a: 4753 }, "a frees 247 ≥ the 100 d needs");
+    requests[3]!.targetBitsPerSecond = 350;
+    assert.deepEqual(Object.fromEntries(planHandOver(12_000, requests, "acknowledged", 0.03).changes), { a: 4753, b: 2851 }, "247 + 149 cover 350");
   });
 
-  it("property: while Σ claims fit, no plan, acknowledged in any order, makes them exceed the capacity", () => {
+  it("takes no chunk while pending acknowledgements will free enough", () => {
+    const requests = [
+      { node: "a", targetBitsPerSecond: 4000, book: book(5000, 4000) },
+      { node: "b", targetBitsPerSecond: 4000, book: book(4000) },
+      { node: "d", targetBitsPerSecond: 500, book: book(0) },
+    ];
+    const plan = planHandOver(9000, requests, "acknowledged", 0.03);
+    assert.deepEqual(Object.fromEntries(plan.changes), {});
+    assert.equal(plan.waiting, true);
+  });
+
+  it("lends increases up to `borrow` ahead of acknowledgements, never more", () => {
+    const a = book(60);
+    const requests = [{ node: "a", targetBitsPerSecond: 45, book: a }, { node: "b", targetBitsPerSecond: 50, book: book(35) }];
+    assert.deepEqual(Object.fromEntries(planHandOver(95, requests, "acknowledged", 0, 5).changes), { a: 45, b: 40 }, "b gets the 5 lent");
+    assert.deepEqual(Object.fromEntries(planHandOver(95, requests, "acknowledged", 0, 20).changes), { a: 45, b: 50 });
+  });
+
+  it("property: while Σ claims fit, no plan, acknowledged in any order, makes them exceed the capacity (plus what it may borrow)", () => {
     const round = fc.record({ targets: fc.array(fc.integer({ min: 0, max: 100 }), { minLength: 4, maxLength: 4 }), acks: fc.array(fc.boolean(), { minLength: 4, maxLength: 4 }) });
-    fc.assert(fc.property(fc.array(round, { minLength: 1, maxLength: 12 }), fc.constantFrom(0, 0.02), (rounds, stickiness) => {
+    fc.assert(fc.property(fc.array(round, { minLength: 1, maxLength: 12 }), fc.constantFrom(0, 0.02), fc.constantFrom(0, 5), (rounds, stickiness, borrow) => {
       const capacity = 100;
       const books = [book(25), book(25), book(25), book(25)];
       for (const { targets, acks } of rounds) {
-        const { changes } = planHandOver(capacity, books.map((b, index) => ({ node: `n${index}`, targetBitsPerSecond: targets[index]!, book: b })), "acknowledged", stickiness);
+        const { changes } = planHandOver(capacity, books.map((b, index) => ({ node: `n${index}`, targetBitsPerSecond: targets[index]!, book: b })), "acknowledged", stickiness, borrow);
         books.forEach((b, index) => {
           const change = changes.get(`n${index}`);
           if (change !== undefined) publish(b, change);
         });
         const claims = books.reduce((sum, b) => sum + claimOf(b), 0);
-        assert.ok(claims <= capacity, `Σ claims ${claims} > ${capacity}`);
+        assert.ok(claims <= capacity + borrow, `Σ claims ${claims} > ${capacity} + ${borrow}`);
         books.forEach((b, index) => acks[index] && acknowledge(b, currentOf(b).generation));
       }
     }), { numRuns: 500 });

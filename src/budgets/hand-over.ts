@@ -15,8 +15,8 @@
  * only decreases go out until it holds again). "immediate" publishes every target at once (for comparison).
  * Small changes (within `stickiness`) are not published, saving a write: keeping a smaller share is always
  * safe, keeping a larger one is safe while the claims fit (the claim already counts it) — and done only
- * while no increase needs the capacity it would free (then the largest small decreases go out, as many as
- * the increases need).
+ * while no increase needs the capacity it would free (then chunks of up to `stickiness` of a share go out,
+ * from as few nodes as the increases need, the largest first).
  */
 
 export interface PublishedShare {
@@ -29,11 +29,13 @@ export interface ShareBook {
   published: PublishedShare[];
   /** The node was asked to acknowledge soon (Allocation.acknowledge). */
   acknowledgeRequested?: boolean;
+  /** The generation an empty book continues from (a budget that left the node and came back). */
+  baseGeneration?: number;
 }
 
 export type HandOverMode = "acknowledged" | "immediate";
 
-export const currentOf = (book: ShareBook): PublishedShare => book.published[book.published.length - 1] ?? { generation: 0, bitsPerSecond: 0 };
+export const currentOf = (book: ShareBook): PublishedShare => book.published[book.published.length - 1] ?? { generation: book.baseGeneration ?? 0, bitsPerSecond: 0 };
 
 export const claimOf = (book: ShareBook): number => book.published.reduce((max, share) => Math.max(max, share.bitsPerSecond), 0);
 
@@ -79,37 +81,56 @@ export interface HandOverPlan {
   waiting: boolean;
 }
 
-export function planHandOver(capacity: number, requests: readonly HandOverRequest[], mode: HandOverMode, stickiness: number): HandOverPlan {
+/**
+ * `borrowBitsPerSecond`: how far Σ claims may pass the capacity while decreases are not acknowledged yet —
+ * increases may be granted ahead of those acks by that much. Σ of the shares published stays within the
+ * capacity (every grant is at most its split target); only the worst case of a node that has not applied
+ * its decrease yet while another applied its increase can reach capacity + borrow (the coordinator lends
+ * half the reserve: bench/results/budgets-sim.md measures what it buys).
+ */
+export function planHandOver(capacity: number, requests: readonly HandOverRequest[], mode: HandOverMode, stickiness: number, borrowBitsPerSecond = 0): HandOverPlan {
   const changes = new Map<string, number>();
   const claimSum = requests.reduce((sum, request) => sum + claimOf(request.book), 0);
+  const limit = capacity + borrowBitsPerSecond;
   const small = (from: number, to: number): boolean => from > 0 && to > 0 && Math.abs(to - from) <= stickiness * Math.max(from, to);
 
   const increases: Array<{ request: HandOverRequest; current: number; claim: number }> = [];
-  const smallDecreases: Array<{ node: string; target: number; frees: number }> = [];
+  // Nodes at or a little above their target, which could give a chunk: down to (1 − stickiness) of their
+  // target (then within stickiness of it: no write for a while), `frees` in all.
+  const givers: Array<{ node: string; current: number; target: number; chunk: number; frees: number }> = [];
   for (const request of requests) {
     const current = currentOf(request.book).bitsPerSecond;
     const target = request.targetBitsPerSecond;
+    // (A node whose claim is above its share already frees that much on its ack: no chunk from it.)
+    if (target <= current && target > 0 && (target === current || small(current, target)) && claimOf(request.book) <= current) {
+      const chunk = Math.floor(target * (1 - stickiness));
+      if (current - chunk > 0) givers.push({ node: request.node, current, target, chunk, frees: current - chunk });
+    }
     if (target < current) {
-      if (small(current, target)) smallDecreases.push({ node: request.node, target, frees: current - target });
-      else changes.set(request.node, target);
+      if (!small(current, target)) changes.set(request.node, target);
     } else if (target > current && !small(current, target)) {
       if (mode === "immediate") changes.set(request.node, target);
       else increases.push({ request, current, claim: claimOf(request.book) });
     }
   }
-  const headroom = Math.max(0, capacity - claimSum);
+  const headroom = Math.max(0, limit - claimSum);
   const needs = increases.map(({ request, claim }) => Math.max(0, request.targetBitsPerSecond - claim));
   const needSum = needs.reduce((sum, need) => sum + need, 0);
   // A small decrease is skipped only while nobody needs what it would free (and the claims fit):
-  // otherwise an increase could wait forever on many decreases each too small to publish. Only as many
-  // are published as the missing headroom needs, the largest first (each costs a write and an ack).
-  if (claimSum > capacity) for (const { node, target } of smallDecreases) changes.set(node, target);
-  else if (needSum > headroom) {
-    let missing = needSum - headroom;
-    smallDecreases.sort((a, b) => b.frees - a.frees);
-    for (const { node, target, frees } of smallDecreases) {
+  // otherwise an increase could wait forever on many decreases each too small to publish. When one is
+  // needed, the capacity comes in chunks of up to `stickiness` of a share from as few nodes as cover the
+  // need, the largest first — in a budget of hundreds of nodes a fair-level change is a sliver of each
+  // share, and taking it from every node would cost every node a write and an ack.
+  if (claimSum > limit) {
+    for (const { node, current, target } of givers) if (target < current) changes.set(node, target);
+  } else if (needSum > headroom) {
+    // What the acks already asked for will free: claims above the shares published (now or before).
+    const pending = requests.reduce((sum, request) => sum + Math.max(0, claimOf(request.book) - (changes.get(request.node) ?? currentOf(request.book).bitsPerSecond)), 0);
+    let missing = needSum - headroom - pending;
+    givers.sort((a, b) => b.frees - a.frees);
+    for (const { node, chunk, frees } of givers) {
       if (missing <= 0) break;
-      changes.set(node, target);
+      changes.set(node, chunk);
       missing -= frees;
     }
   }

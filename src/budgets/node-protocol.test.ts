@@ -20,7 +20,7 @@ class Counters {
 }
 const answer = (seenReportSeq: number, bits: number, generation: number, acknowledge = false): NodeAllocations => ({
   seenReportSeq,
-  allocations: new Map([[KEY, { bitsPerSecond: bits, generation, claimBitsPerSecond: bits, acknowledge }]]),
+  allocations: new Map([[KEY, { bitsPerSecond: bits, generation, claimBitsPerSecond: bits, acknowledge, floorBitsPerSecond: 0 }]]),
 });
 
 describe("NodeProtocol", () => {
@@ -34,17 +34,17 @@ describe("NodeProtocol", () => {
     assert.equal(first.report?.budgets.get(KEY)?.demandBitsPerSecond, FLOOR);
     protocol.reportSucceeded(0, 20);
 
-    protocol.statusObserved(answer(1, 40 * M, 1));
+    protocol.statusObserved(0, answer(1, 40 * M, 1));
     const second = protocol.sample(500, counters.sample(500, 1, true));
     assert.equal(second.kernel.get(KEY)?.bitsPerSecond, 40 * M);
     assert.equal(second.kernel.get(KEY)?.expiresAtMs, 90_000);
     assert.equal(second.report, null, "within a second of the last write");
     const third = protocol.sample(1000, counters.sample(1000, 40, true));
     assert.equal(third.report?.budgets.get(KEY)?.appliedGeneration, 1);
-    assert.equal(third.report?.budgets.get(KEY)?.demandBitsPerSecond, 50 * M, "probe: 40 × 1.25");
+    assert.equal(third.report?.budgets.get(KEY)?.demandBitsPerSecond, 100 * M, "probe: 40 × 1.25 × 2 — held back at the floor, then held back again at 40 for a whole interval");
     protocol.reportSucceeded(1000, 1010);
 
-    protocol.statusObserved(answer(2, 30 * M, 2, true));
+    protocol.statusObserved(0, answer(2, 30 * M, 2, true));
     const fourth = protocol.sample(2000, counters.sample(2000, 30, true));
     assert.equal(fourth.kernel.get(KEY)?.bitsPerSecond, 30 * M);
     assert.ok(fourth.report !== null, "the decrease the allocator waits on is acknowledged at once");
@@ -56,7 +56,7 @@ describe("NodeProtocol", () => {
     const counters = new Counters();
     protocol.sample(0, counters.sample(0, 0, false));
     protocol.reportSucceeded(0, 10);
-    protocol.statusObserved(answer(1, 40 * M, 1));
+    protocol.statusObserved(0, answer(1, 40 * M, 1));
     let last = protocol.sample(500, counters.sample(500, 40, false));
     for (let now = 1000; now < 90_000; now += 500) {
       last = protocol.sample(now, counters.sample(now, 40, false));
@@ -67,6 +67,20 @@ describe("NodeProtocol", () => {
     for (let now = 90_500; cutOff.report === null; now += 500) cutOff = protocol.sample(now, counters.sample(now, 1, true));
     assert.equal(cutOff.kernel.get(KEY)?.bitsPerSecond, FLOOR);
     assert.equal(cutOff.report?.resyncFromSeq, cutOff.report?.reportSeq);
+  });
+
+  it("enforces a new status at once, and acknowledges a decrease the allocator waits on without waiting for a sample", () => {
+    const protocol = new NodeProtocol({ previousReport: null, kernel: new Map() });
+    assert.equal(protocol.statusObserved(0, answer(0, 40 * M, 1)).report, null, "nothing sampled yet: nothing to enforce or report");
+    const counters = new Counters();
+    protocol.sample(0, counters.sample(0, 0, false));
+    protocol.reportSucceeded(0, 10);
+    assert.equal(protocol.statusObserved(100, answer(1, 40 * M, 1)).kernel.get(KEY)?.bitsPerSecond, 40 * M);
+    if (protocol.sample(1500, counters.sample(1500, 40, false)).report) protocol.reportSucceeded(1500, 1510);
+    const decreased = protocol.statusObserved(2600, answer(1, 20 * M, 2, true));
+    assert.equal(decreased.kernel.get(KEY)?.bitsPerSecond, 20 * M);
+    assert.equal(decreased.reason, "urgent");
+    assert.equal(decreased.report?.budgets.get(KEY)?.appliedGeneration, 2);
   });
 
   it("after a restart: seqs go on from the object, the kernel's config holds, the first report asks for an answer", () => {

@@ -2,6 +2,8 @@
  * One agent's side of the cluster-wide budget protocol, pure: every sample (~0.5 s) the caller passes the
  * datapath's per-budget counters for the budgets its node has selected Pods for; it gets back the kernel
  * config to enforce per budget and, when one is due, the report to write into its own BandwidthNode's spec.
+ * A new status (the watch on its own object) is enforced at once, without waiting for the next sample, and
+ * may make an acknowledgement due.
  * It composes the demand estimator, the report throttle and the node's shares (their files say the rules);
  * the caller does the I/O and reports the outcomes back (`statusObserved`, `reportSucceeded`/`reportFailed`).
  *
@@ -17,7 +19,7 @@ import { DEFAULT_THROTTLE, ReportThrottle, type ReportReason } from "./report-th
 
 export interface LocalBudgetSample extends BudgetCounterSample {
   key: BudgetKey;
-  /** The budget's spec.minPerNode. */
+  /** The budget's spec.minPerNode (the allocator may publish a lower one: Allocation.floorBitsPerSecond). */
   floorBitsPerSecond: number;
 }
 
@@ -40,6 +42,15 @@ export class NodeProtocol {
   private readonly shares: NodeShares;
   private readonly throttle: ReportThrottle;
   private enforced = new Map<BudgetKey, KernelBudgetShare>();
+  /**
+   * Per budget, the smallest share enforced since the last sample: a status applied mid-interval must
+   * not count as the share the interval's held-back packets met (the estimator would think a larger share
+   * did not help, and escalate its probe for nothing).
+   */
+  private intervalShare = new Map<BudgetKey, number>();
+  private reported = new Map<BudgetKey, BudgetReport>();
+  private local: Array<{ key: BudgetKey; floorBitsPerSecond: number }> = [];
+  private sampled = false;
   private lastSeq: number;
   private lastSucceededSeq = 0;
   private inFlight: NodeReport | null = null;
@@ -51,24 +62,40 @@ export class NodeProtocol {
     this.throttle = new ReportThrottle({ ...DEFAULT_THROTTLE, minIntervalMs: timings.reportMinIntervalMs, heartbeatMs: timings.heartbeatMs });
   }
 
-  /** The allocator's answer, from the watch on this node's own object. */
-  statusObserved(allocations: NodeAllocations): void {
+  /**
+   * The allocator's answer, from the watch on this node's own object: enforced at once (before the first
+   * sample there is nothing to enforce yet). A report in the result must be written, as after a sample.
+   */
+  statusObserved(nowMs: number, allocations: NodeAllocations): SampleResult {
     this.shares.statusObserved(allocations);
+    if (!this.sampled) return { kernel: this.enforced, report: null, reason: null };
+    return this.decide(nowMs);
   }
 
   sample(nowMs: number, samples: readonly LocalBudgetSample[]): SampleResult {
     const budgets = new Map<BudgetKey, BudgetReport>();
+    const local: Array<{ key: BudgetKey; floorBitsPerSecond: number }> = [];
     for (const sample of samples) {
+      const floor = this.shares.floorFor(sample.key, sample.floorBitsPerSecond);
+      local.push({ key: sample.key, floorBitsPerSecond: floor });
       let estimator = this.estimators.get(sample.key);
-      if (estimator === undefined) this.estimators.set(sample.key, (estimator = new DemandEstimator({ ...DEFAULT_ESTIMATOR, floorBitsPerSecond: sample.floorBitsPerSecond })));
-      estimator.setFloor(sample.floorBitsPerSecond);
-      const estimate = estimator.observe(sample, this.enforced.get(sample.key)?.bitsPerSecond ?? sample.floorBitsPerSecond);
+      if (estimator === undefined) this.estimators.set(sample.key, (estimator = new DemandEstimator({ ...DEFAULT_ESTIMATOR, floorBitsPerSecond: floor })));
+      estimator.setFloor(floor);
+      const estimate = estimator.observe(sample, this.intervalShare.get(sample.key) ?? this.enforced.get(sample.key)?.bitsPerSecond ?? floor);
       budgets.set(sample.key, { demandBitsPerSecond: estimate.demandBitsPerSecond, members: estimate.members, heldBack: estimate.heldBack, unbounded: estimate.unbounded, appliedGeneration: 0 });
     }
     for (const key of [...this.estimators.keys()]) if (!budgets.has(key)) this.estimators.delete(key);
+    this.reported = budgets;
+    this.sampled = true;
+    this.intervalShare = new Map();
+    this.local = local;
+    return this.decide(nowMs);
+  }
 
-    this.enforced = this.shares.enforce(nowMs, samples.map((sample) => ({ key: sample.key, floorBitsPerSecond: sample.floorBitsPerSecond })));
-    for (const [key, entry] of budgets) entry.appliedGeneration = this.shares.appliedGeneration(key);
+  private decide(nowMs: number): SampleResult {
+    this.enforced = this.shares.enforce(nowMs, this.local);
+    for (const [key, share] of this.enforced) this.intervalShare.set(key, Math.min(this.intervalShare.get(key) ?? Infinity, share.bitsPerSecond));
+    const budgets = new Map([...this.reported].map(([key, entry]) => [key, { ...entry, appliedGeneration: this.shares.appliedGeneration(key) }]));
 
     const resyncFromSeq = this.shares.resyncFromSeq;
     const urgent = this.shares.acknowledgementDue || (resyncFromSeq > 0 && this.lastSucceededSeq < resyncFromSeq);

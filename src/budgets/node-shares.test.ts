@@ -10,7 +10,7 @@ const FLOOR = 1 * M;
 const budgets = [{ key: "ns/b/Egress", floorBitsPerSecond: FLOOR }];
 const status = (seenReportSeq: number, bits: number, generation = 1, acknowledge = false): NodeAllocations => ({
   seenReportSeq,
-  allocations: new Map([["ns/b/Egress", { bitsPerSecond: bits, generation, claimBitsPerSecond: bits, acknowledge }]]),
+  allocations: new Map([["ns/b/Egress", { bitsPerSecond: bits, generation, claimBitsPerSecond: bits, acknowledge, floorBitsPerSecond: 0 }]]),
 });
 const fresh = (kernel: Map<string, KernelBudgetShare> = new Map(), firstSeq = 1): NodeShares => new NodeShares(HOLD, { kernel, firstSeq });
 const enforced = (shares: NodeShares, nowMs: number): KernelBudgetShare => shares.enforce(nowMs, budgets).get("ns/b/Egress")!;
@@ -73,6 +73,15 @@ describe("NodeShares", () => {
     assert.equal(enforced(shares, 52_000).bitsPerSecond, 35 * M);
   });
 
+  it("keeps out an allocation older than one it has seen (a late event after a re-list)", () => {
+    const shares = inContact(40 * M);
+    shares.statusObserved(status(1, 20 * M, 3));
+    assert.equal(enforced(shares, 1000).bitsPerSecond, 20 * M);
+    shares.statusObserved(status(1, 40 * M, 2));
+    assert.equal(enforced(shares, 2000).bitsPerSecond, 20 * M);
+    assert.equal(shares.appliedGeneration("ns/b/Egress"), 3);
+  });
+
   it("a budget that reappears on the node gets the floor, not its old allocation, until the allocator answers", () => {
     const shares = inContact(40 * M);
     enforced(shares, 1000);
@@ -103,8 +112,10 @@ describe("NodeShares", () => {
     assert.equal(shares.acknowledgementDue, true, "an older generation does not acknowledge it");
     shares.reportSucceeded(4000, new Map([["ns/b/Egress", 3]]));
     assert.equal(shares.acknowledgementDue, false);
-    shares.statusObserved(status(1, 50 * M, 4, true));
+    shares.statusObserved(status(1, 50 * M, 4));
     enforced(shares, 5000);
-    assert.equal(shares.acknowledgementDue, false, "an increase needs none");
+    assert.equal(shares.acknowledgementDue, false, "not asked: the next report carries it");
+    shares.statusObserved(status(1, 50 * M, 4, true));
+    assert.equal(shares.acknowledgementDue, true, "asked (the allocator still counts an older, larger share): soon, whatever this one did");
   });
 });

@@ -14,10 +14,10 @@
  *   the allocator may have reclaimed the share meanwhile.
  * - Just started: what the kernel enforced when the last agent stopped, until that config's own expiry, then
  *   the floor — again until an allocation answers a report of this agent.
- * - A decrease is acknowledged in the next report (appliedGeneration): until then the allocator keeps
- *   counting the old, larger share (hand-over.ts). So is the first allocation applied after a start or a
- *   lost contact. The report is urgent only when the allocator asks (Allocation.acknowledge): it waits on
- *   the freed share for another node; any other decrease rides on the next report, whatever its reason.
+ * - Every report carries the generation applied (appliedGeneration): it acknowledges a decrease, and until
+ *   then the allocator keeps counting the old, larger share (hand-over.ts). The report is urgent only when
+ *   the allocator asks (Allocation.acknowledge): it waits on the freed share for another node; otherwise
+ *   the acknowledgement rides on the next report, whatever its reason.
  */
 import type { BudgetKey, KernelBudgetShare, NodeAllocations } from "./protocol.js";
 
@@ -47,8 +47,8 @@ export class NodeShares {
   private readonly applied = new Map<BudgetKey, Applied>();
   /** Per budget, the first report that included it: its allocation counts only once it answers that report. */
   private readonly firstReportOf = new Map<BudgetKey, number>();
-  /** Budgets whose last applied change was a decrease not yet acknowledged: the generation to report. */
-  private readonly unacknowledged = new Map<BudgetKey, number>();
+  /** Per budget, the applied generation the last successful report carried. */
+  private readonly reportedApplied = new Map<BudgetKey, number>();
 
   constructor(private readonly holdMs: number, start: NodeSharesStart) {
     this.trustFromSeq = start.firstSeq;
@@ -61,18 +61,43 @@ export class NodeShares {
     return this.trusted() ? 0 : this.trustFromSeq;
   }
 
-  /** A decrease the allocator waits on is not acknowledged yet (Allocation.acknowledge): report soon. */
+  /**
+   * The allocator waits on this node's acknowledgement (Allocation.acknowledge) of an allocation it
+   * applied, and no report carried it yet: report soon. Whatever the allocation did to the share — the
+   * allocator may wait on an older decrease the node applied while its report with it was lost.
+   */
   get acknowledgementDue(): boolean {
-    for (const key of this.unacknowledged.keys()) if (this.status?.allocations.get(key)?.acknowledge) return true;
+    for (const [key, applied] of this.applied) {
+      const allocation = this.status?.allocations.get(key);
+      if (allocation?.acknowledge && applied.generation >= allocation.generation && (this.reportedApplied.get(key) ?? 0) < allocation.generation) return true;
+    }
     return false;
+  }
+
+  /** The floor to use for a budget: the allocator's (its allocation says it), else the spec's. */
+  floorFor(key: BudgetKey, specFloorBitsPerSecond: number): number {
+    const floor = this.status?.allocations.get(key)?.floorBitsPerSecond ?? 0;
+    return floor > 0 ? Math.min(floor, specFloorBitsPerSecond) : specFloorBitsPerSecond;
   }
 
   appliedGeneration(key: BudgetKey): number {
     return this.applied.get(key)?.generation ?? 0;
   }
 
+  /**
+   * A status from the watch (or a re-list). Each allocation's generation only grows, so an entry older than
+   * the one already seen is a late copy (an event from before a re-list): it is kept out, or the node would
+   * enforce, and report, an allocation the allocator already replaced.
+   */
   statusObserved(status: NodeAllocations): void {
-    this.status = status;
+    const before = this.status;
+    if (before === null) return void (this.status = status);
+    const allocations = new Map(status.allocations);
+    for (const [key, allocation] of allocations) {
+      const known = before.allocations.get(key);
+      if (known && known.generation > allocation.generation) allocations.set(key, known);
+    }
+    this.status = { seenReportSeq: Math.max(before.seenReportSeq, status.seenReportSeq), allocations };
   }
 
   reportAttempted(seq: number): void {
@@ -82,9 +107,7 @@ export class NodeShares {
   /** A report write succeeded; `sentAtMs` is when it was sent, `appliedGenerations` what it reported. */
   reportSucceeded(sentAtMs: number, appliedGenerations: ReadonlyMap<BudgetKey, number>): void {
     this.lastContactMs = Math.max(this.lastContactMs, sentAtMs);
-    for (const [key, generation] of this.unacknowledged) {
-      if ((appliedGenerations.get(key) ?? 0) >= generation) this.unacknowledged.delete(key);
-    }
+    for (const [key, generation] of appliedGenerations) this.reportedApplied.set(key, Math.max(this.reportedApplied.get(key) ?? 0, generation));
   }
 
   cutOff(nowMs: number): boolean {
@@ -99,11 +122,12 @@ export class NodeShares {
       this.trustFromSeq = this.lastAttemptedSeq + 1;
       this.inherited.clear();
       this.applied.clear();
+      this.reportedApplied.clear();
     }
     const trusted = this.trusted() && !cutOff;
     const wanted = new Set(budgets.map((budget) => budget.key));
     for (const key of [...this.firstReportOf.keys()]) {
-      if (!wanted.has(key)) (this.firstReportOf.delete(key), this.applied.delete(key), this.unacknowledged.delete(key));
+      if (!wanted.has(key)) (this.firstReportOf.delete(key), this.applied.delete(key), this.reportedApplied.delete(key));
     }
     const result = new Map<BudgetKey, KernelBudgetShare>();
     for (const { key, floorBitsPerSecond: floor } of budgets) {
@@ -130,9 +154,6 @@ export class NodeShares {
   private apply(key: BudgetKey, generation: number, bitsPerSecond: number): void {
     const before = this.applied.get(key);
     if (before && before.generation === generation) return;
-    // The first allocation after a start or a lost contact is acknowledged too: the allocator cannot know
-    // what the node enforced before it (an inherited or earlier, larger share).
-    if (!before || bitsPerSecond < before.bitsPerSecond) this.unacknowledged.set(key, generation);
     this.applied.set(key, { generation, bitsPerSecond });
   }
 }

@@ -63,6 +63,11 @@ export interface Allocation {
    * give the share it freed to another node: report soon. Otherwise the next report acknowledges it.
    */
   acknowledge: boolean;
+  /**
+   * The floor the allocator uses for this budget now: spec.minPerNode, lowered to capacity/(2·active nodes)
+   * when that is smaller (allocator.ts). The node asks for, falls back to and starts from this floor.
+   */
+  floorBitsPerSecond: number;
 }
 
 /** BandwidthNode status: written by the allocator only. */

@@ -57,7 +57,7 @@ const report: NodeReport = {
 };
 const allocations: NodeAllocations = {
   seenReportSeq: 12,
-  allocations: new Map([["shop/crawler/Egress", { bitsPerSecond: 38_000_000, generation: 18, claimBitsPerSecond: 40_000_000, acknowledge: true }]]),
+  allocations: new Map([["shop/crawler/Egress", { bitsPerSecond: 38_000_000, generation: 18, claimBitsPerSecond: 40_000_000, acknowledge: true, floorBitsPerSecond: 1_000_000 }]]),
 };
 const objectOf = (spec: unknown, status?: unknown): BandwidthNodeObject =>
   ({ apiVersion: BANDWIDTH_NODE_API_VERSION, kind: "BandwidthNode", metadata: { name: "node-17" }, spec, ...(status === undefined ? {} : { status }) }) as BandwidthNodeObject;

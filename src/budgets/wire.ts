@@ -90,6 +90,7 @@ export function allocationsOf(object: BandwidthNodeObject): NodeAllocations | nu
       generation: count(node, `${where}.generation`, entry.generation),
       claimBitsPerSecond: Math.max(bitsPerSecond, count(node, `${where}.claimBitsPerSecond`, entry.claimBitsPerSecond ?? bitsPerSecond)),
       acknowledge: entry.acknowledge === true,
+      floorBitsPerSecond: count(node, `${where}.floorBitsPerSecond`, entry.floorBitsPerSecond ?? 0),
     });
   });
   return { seenReportSeq: count(node, "status.seenReportSeq", status.seenReportSeq), allocations };
