@@ -11,9 +11,10 @@
  *
  *   node dist/bench/budgets-sim.js [--quick] [--no-5000] [--no-comparisons]
  *
- * --quick: 200 nodes × 20 budgets, no comparisons (a minute on a busy machine).
+ * --quick: 200 nodes × 20 budgets, no comparisons, written to the system's temporary directory (seconds).
  */
 import { mkdir, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { REPO_DIR } from "../lab/repository.js";
 import { renderReport, type Comparison, type SimulatorReport } from "../lab/budgets-sim/report.js";
@@ -58,13 +59,14 @@ const targets: SimulatorReport["targets"] = runs.flatMap((summary) => {
 
 const report: SimulatorReport = { generatedAt: new Date().toISOString(), node: process.version, runs, quiet, comparisons, targets };
 const headline = runs[0]!;
-const results = join(REPO_DIR, "bench", "results");
+const results = quick ? tmpdir() : join(REPO_DIR, "bench", "results");
 await mkdir(results, { recursive: true });
 await writeFile(
   join(results, quick ? "budgets-sim-quick.json" : "budgets-sim.json"),
   `${JSON.stringify({ simulated: headline.simulated, simulatedRuns: runs.map((summary) => summary.simulated), ...report }, null, 2)}\n`,
 );
 await writeFile(join(results, quick ? "budgets-sim-quick.md" : "budgets-sim.md"), renderReport(report));
+process.stderr.write(`budgets-sim: wrote ${join(results, quick ? "budgets-sim-quick.md" : "budgets-sim.md")} and .json\n`);
 for (const target of targets) process.stderr.write(`budgets-sim: ${target.run}: ${target.name}: ${target.measured} (${target.target}) ${target.met ? "met" : "MISSED"}\n`);
 const safetyMissed = targets.filter((target) => !target.met && !target.name.startsWith("shares settle"));
 process.exitCode = safetyMissed.length > 0 ? 1 : 0;

@@ -98,7 +98,8 @@ export class SimAgent {
     for (const pair of pairs) {
       if (pair.selectedPods === 0) continue;
       const counters = datapath.read(pair);
-      samples.push({ key: pair.key, floorBitsPerSecond: budgets.get(pair.key)!.floorBitsPerSecond, atMs: now, bytes: counters.bytes, delayedPackets: counters.delayedPackets, activeMembers: pair.rate > 0 ? pair.members : 0 });
+      const published = this.env.api.budgetSummaries.get(pair.key)?.floorBitsPerSecond ?? Infinity; // from the BandwidthBudget every agent watches
+      samples.push({ key: pair.key, floorBitsPerSecond: Math.min(budgets.get(pair.key)!.floorBitsPerSecond, published), atMs: now, bytes: counters.bytes, delayedPackets: counters.delayedPackets, activeMembers: pair.rate > 0 ? pair.members : 0 });
     }
     this.act(incarnation, protocol, protocol.sample(now, samples));
   }

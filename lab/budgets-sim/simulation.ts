@@ -135,7 +135,10 @@ export function runSimulation(options: SimulationOptions): SimulationRun {
     const gaining = starting.filter(({ pair }) => pair.senders.every((sender) => !sender.active));
     for (const { sender } of starting) sender.active = true;
     for (const { pair } of starting) applyDemand(pair);
-    for (const { pair } of gaining) measurements.senderStarted(pairOf(pair), clock.nowMs, api.peek(pair.node)?.allocations?.allocations.get(pair.key)?.floorBitsPerSecond ?? 0);
+    for (const { pair } of gaining) {
+      const floors = [api.peek(pair.node)?.allocations?.allocations.get(pair.key)?.floorBitsPerSecond ?? 0, api.budgetSummaries.get(pair.key)?.floorBitsPerSecond ?? 0].filter((floor) => floor > 0);
+      measurements.senderStarted(pairOf(pair), clock.nowMs, floors.length > 0 ? Math.min(...floors) : 0);
+    }
     measurements.shift(key, clock.nowMs, kind);
   };
   clock.every(10_000, 10_000, () => {

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { SummaryThrottle, summaryChanged, type BudgetSummary } from "./budget-summary.js";
 
-const summary = (overrides: Partial<BudgetSummary> = {}): BudgetSummary => ({ demandBitsPerSecond: 100, allocatedBitsPerSecond: 90, nodes: 3, ...overrides });
+const summary = (overrides: Partial<BudgetSummary> = {}): BudgetSummary => ({ demandBitsPerSecond: 100, allocatedBitsPerSecond: 90, nodes: 3, floorBitsPerSecond: 1, ...overrides });
 
 describe("SummaryThrottle", () => {
   it("writes a budget's first summary at once, then at most every 60–90 s (fixed per budget) and only on a change", () => {
@@ -48,5 +48,6 @@ describe("SummaryThrottle", () => {
     assert.equal(summaryChanged(summary(), summary(), 0.1), false);
     assert.equal(summaryChanged(summary({ demandBitsPerSecond: 0 }), summary(), 0.1), true);
     assert.equal(summaryChanged(summary({ nodes: 100 }), summary({ nodes: 105 }), 0.1), false);
+    assert.equal(summaryChanged(summary(), summary({ floorBitsPerSecond: 2 }), 0.1), true, "a new floor is news for every node");
   });
 });

@@ -1,9 +1,10 @@
 /**
  * The summary the allocator writes into each ClusterWide BandwidthBudget's status (total demand, total
- * allocation, nodes) for `kubectl get`, and when to write it, pure. Every agent watches BandwidthBudgets
+ * allocation, nodes, the floor in use) for `kubectl get` and for every agent, and when to write it, pure. Every agent watches BandwidthBudgets
  * (their spec is what it enforces), so each status write is one watch event per node: at most one write per
  * budget per `minIntervalMs` (60 s), and only when the node count changed by more than 10% or a total moved
- * by more than `significantChange` (20%). At 5,000 nodes and 100 budgets that is ≤ 1.7 writes/s and ≤ 8,300
+ * by more than `significantChange` (20%), or the floor in use changed (it moves only when the active node
+ * count doubles or halves). At 5,000 nodes and 100 budgets that is ≤ 1.7 writes/s and ≤ 8,300
  * events/s in the worst case; bench/results/budgets-sim.md has what the simulated traces produce.
  */
 import type { BudgetKey } from "./protocol.js";
@@ -13,6 +14,11 @@ export interface BudgetSummary {
   allocatedBitsPerSecond: number;
   /** Nodes with active members. */
   nodes: number;
+  /**
+   * The floor in use (allocator.ts effectiveFloor): a node with no allocation for the budget yet starts
+   * from min(spec.minPerNode, this), so a budget on 1,500 nodes does not hand each new sender 1% of it.
+   */
+  floorBitsPerSecond: number;
 }
 
 export interface SummaryTuning {
@@ -26,6 +32,7 @@ const moved = (a: number, b: number, threshold: number): boolean => a !== b && M
 
 export function summaryChanged(before: BudgetSummary, after: BudgetSummary, threshold: number): boolean {
   return (
+    before.floorBitsPerSecond !== after.floorBitsPerSecond ||
     moved(before.nodes, after.nodes, 0.1) ||
     moved(before.demandBitsPerSecond, after.demandBitsPerSecond, threshold) ||
     moved(before.allocatedBitsPerSecond, after.allocatedBitsPerSecond, threshold)
@@ -68,7 +75,7 @@ export class SummaryThrottle {
 
   /** The write failed: try again once the interval has passed, whatever the totals do. */
   failed(key: BudgetKey, nowMs: number): void {
-    this.written.set(key, { atMs: nowMs, summary: { demandBitsPerSecond: -1, allocatedBitsPerSecond: -1, nodes: -1 } });
+    this.written.set(key, { atMs: nowMs, summary: { demandBitsPerSecond: -1, allocatedBitsPerSecond: -1, nodes: -1, floorBitsPerSecond: -1 } });
   }
 
   forget(key: BudgetKey): void {

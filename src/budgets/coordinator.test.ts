@@ -162,7 +162,7 @@ describe("Coordinator", () => {
   it("writes each budget's summary at once, then only on a change after 60–90 s", () => {
     const coordinator = empty();
     coordinator.nodeObserved(0, observed("a", 1, { heldBack: false, demandBitsPerSecond: 10 * M }));
-    assert.deepEqual(coordinator.tick(1000).summaryWrites, [{ key: KEY, summary: { demandBitsPerSecond: 10 * M, allocatedBitsPerSecond: 10 * M, nodes: 1 } }]);
+    assert.deepEqual(coordinator.tick(1000).summaryWrites, [{ key: KEY, summary: { demandBitsPerSecond: 10 * M, allocatedBitsPerSecond: 10 * M, nodes: 1, floorBitsPerSecond: 1 * M } }]);
     coordinator.nodeObserved(2000, observed("b", 1, { heldBack: false, demandBitsPerSecond: 10 * M }));
     assert.deepEqual(coordinator.tick(3000).summaryWrites, []);
     assert.deepEqual(coordinator.tick(31_000).summaryWrites, []);

@@ -288,7 +288,7 @@ export class Coordinator {
       allocated += currentOf(book).bitsPerSecond;
     }
     const active = demands.filter((demand) => demand.members > 0).length;
-    return { demandBitsPerSecond: Math.round(split.demandBitsPerSecond), allocatedBitsPerSecond: allocated, nodes: active };
+    return { demandBitsPerSecond: Math.round(split.demandBitsPerSecond), allocatedBitsPerSecond: allocated, nodes: active, floorBitsPerSecond: split.floorBitsPerSecond };
   }
 
   private statusWrites(nowMs: number): StatusWrite[] {

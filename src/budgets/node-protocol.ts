@@ -13,13 +13,16 @@
  * `fallbackBitsPerSecond` (KernelBudgetShare, in ms of CLOCK_MONOTONIC here).
  */
 import { DEFAULT_ESTIMATOR, DemandEstimator, type BudgetCounterSample } from "./demand-estimator.js";
-import { NodeShares } from "./node-shares.js";
+import { NodeShares, type LocalBudget } from "./node-shares.js";
 import { DEFAULT_TIMINGS, type BudgetKey, type BudgetReport, type KernelBudgetShare, type NodeAllocations, type NodeReport, type ProtocolTimings } from "./protocol.js";
 import { DEFAULT_THROTTLE, ReportThrottle, type ReportReason } from "./report-throttle.js";
 
 export interface LocalBudgetSample extends BudgetCounterSample {
   key: BudgetKey;
-  /** The budget's spec.minPerNode (the allocator may publish a lower one: Allocation.floorBitsPerSecond). */
+  /**
+   * The budget's floor as the agent knows it from the BandwidthBudget: min(spec.minPerNode, status floor).
+   * The node's own allocation may carry a lower one (Allocation.floorBitsPerSecond), which wins.
+   */
   floorBitsPerSecond: number;
 }
 
@@ -49,7 +52,7 @@ export class NodeProtocol {
    */
   private intervalShare = new Map<BudgetKey, number>();
   private reported = new Map<BudgetKey, BudgetReport>();
-  private local: Array<{ key: BudgetKey; floorBitsPerSecond: number }> = [];
+  private local: LocalBudget[] = [];
   private sampled = false;
   private lastSeq: number;
   private lastSucceededSeq = 0;
@@ -74,10 +77,11 @@ export class NodeProtocol {
 
   sample(nowMs: number, samples: readonly LocalBudgetSample[]): SampleResult {
     const budgets = new Map<BudgetKey, BudgetReport>();
-    const local: Array<{ key: BudgetKey; floorBitsPerSecond: number }> = [];
+    const local: LocalBudget[] = [];
     for (const sample of samples) {
       const floor = this.shares.floorFor(sample.key, sample.floorBitsPerSecond);
-      local.push({ key: sample.key, floorBitsPerSecond: floor });
+      const before = this.estimators.get(sample.key)?.current.members ?? 0;
+      local.push({ key: sample.key, floorBitsPerSecond: floor, gainedSender: before === 0 && sample.activeMembers > 0 });
       let estimator = this.estimators.get(sample.key);
       if (estimator === undefined) this.estimators.set(sample.key, (estimator = new DemandEstimator({ ...DEFAULT_ESTIMATOR, floorBitsPerSecond: floor })));
       estimator.setFloor(floor);
@@ -89,7 +93,10 @@ export class NodeProtocol {
     this.sampled = true;
     this.intervalShare = new Map();
     this.local = local;
-    return this.decide(nowMs);
+    const next = local.map((budget) => ({ ...budget, gainedSender: false }));
+    const result = this.decide(nowMs);
+    this.local = next; // a gained sender is news once: later decisions (a status arriving) must not repeat it
+    return result;
   }
 
   private decide(nowMs: number): SampleResult {

@@ -73,6 +73,18 @@ describe("NodeShares", () => {
     assert.equal(enforced(shares, 52_000).bitsPerSecond, 35 * M);
   });
 
+  it("a budget whose senders start again after a quiet spell gets at least the floor until the allocator answers", () => {
+    const shares = inContact(0.2 * M);
+    assert.equal(enforced(shares, 1000).bitsPerSecond, 0.2 * M);
+    shares.reportAttempted(2);
+    assert.equal(shares.enforce(1500, [{ ...budgets[0]!, gainedSender: true }]).get("ns/b/Egress")?.bitsPerSecond, FLOOR);
+    assert.equal(enforced(shares, 2000).bitsPerSecond, FLOOR, "until answered");
+    shares.reportAttempted(3);
+    shares.reportSucceeded(2000, new Map());
+    shares.statusObserved(status(3, 5 * M, 2));
+    assert.equal(enforced(shares, 2500).bitsPerSecond, 5 * M);
+  });
+
   it("keeps out an allocation older than one it has seen (a late event after a re-list)", () => {
     const shares = inContact(40 * M);
     shares.statusObserved(status(1, 20 * M, 3));

@@ -5,7 +5,9 @@
  *
  * - In contact and trusted: the allocation; the budget's floor while the allocation is 0, or while no
  *   allocation answers a report that includes the budget yet (a node that gains its first selected Pod gets
- *   the floor at once, from the reserve, and no stale allocation from an earlier membership).
+ *   the floor at once, from the reserve, and no stale allocation from an earlier membership); and at least
+ *   the floor from the moment the budget's active members rise from none until an allocation answers the
+ *   report that says so (a small share left from an earlier, quieter spell does not starve a new sender).
  * - The kernel is told to fall back to min(floor, share) at lastContact + holdMs, where lastContact is when
  *   the last successful report write was sent: an agent that dies stops renewing, and its kernel falls back
  *   by itself before the allocator may reclaim the share (expiryMs > holdMs).
@@ -24,6 +26,8 @@ import type { BudgetKey, KernelBudgetShare, NodeAllocations } from "./protocol.j
 export interface LocalBudget {
   key: BudgetKey;
   floorBitsPerSecond: number;
+  /** The budget's active members just rose from none: at least the floor until an answer sees them. */
+  gainedSender?: boolean;
 }
 
 export interface NodeSharesStart {
@@ -47,6 +51,8 @@ export class NodeShares {
   private readonly applied = new Map<BudgetKey, Applied>();
   /** Per budget, the first report that included it: its allocation counts only once it answers that report. */
   private readonly firstReportOf = new Map<BudgetKey, number>();
+  /** Per budget that gained a sender: the report that says so; the floor holds at least until it is answered. */
+  private readonly floorUntilAnswered = new Map<BudgetKey, number>();
   /** Per budget, the applied generation the last successful report carried. */
   private readonly reportedApplied = new Map<BudgetKey, number>();
 
@@ -127,11 +133,14 @@ export class NodeShares {
     const trusted = this.trusted() && !cutOff;
     const wanted = new Set(budgets.map((budget) => budget.key));
     for (const key of [...this.firstReportOf.keys()]) {
-      if (!wanted.has(key)) (this.firstReportOf.delete(key), this.applied.delete(key), this.reportedApplied.delete(key));
+      if (!wanted.has(key)) (this.firstReportOf.delete(key), this.applied.delete(key), this.reportedApplied.delete(key), this.floorUntilAnswered.delete(key));
     }
     const result = new Map<BudgetKey, KernelBudgetShare>();
-    for (const { key, floorBitsPerSecond: floor } of budgets) {
+    for (const { key, floorBitsPerSecond: floor, gainedSender } of budgets) {
       if (!this.firstReportOf.has(key)) this.firstReportOf.set(key, this.lastAttemptedSeq + 1);
+      if (gainedSender) this.floorUntilAnswered.set(key, this.lastAttemptedSeq + 1);
+      const untilSeq = this.floorUntilAnswered.get(key);
+      if (untilSeq !== undefined && (this.status?.seenReportSeq ?? 0) >= untilSeq) this.floorUntilAnswered.delete(key);
       const atFloor: KernelBudgetShare = { bitsPerSecond: floor, expiresAtMs: Infinity, fallbackBitsPerSecond: floor };
       if (!trusted || (this.status?.seenReportSeq ?? 0) < (this.firstReportOf.get(key) ?? 0)) {
         const inherited = this.inherited.get(key);
@@ -140,7 +149,8 @@ export class NodeShares {
       }
       this.inherited.delete(key);
       const allocation = this.status?.allocations.get(key);
-      const bits = allocation && allocation.bitsPerSecond > 0 ? allocation.bitsPerSecond : floor;
+      const allocated = allocation && allocation.bitsPerSecond > 0 ? allocation.bitsPerSecond : floor;
+      const bits = this.floorUntilAnswered.has(key) ? Math.max(allocated, floor) : allocated;
       if (allocation) this.apply(key, allocation.generation, allocation.bitsPerSecond);
       result.set(key, { bitsPerSecond: bits, expiresAtMs: this.lastContactMs + this.holdMs, fallbackBitsPerSecond: Math.min(floor, bits) });
     }
