@@ -76,6 +76,27 @@ describe("Coordinator", () => {
     assert.equal(coordinator.claimedBitsPerSecond(KEY), 97.5 * M, "at most 95% + 2.5% while a has not acknowledged");
   });
 
+  it("believes a held-back node's probe until the agent says it is unbounded ('escalating'); the other policies", () => {
+    const probing = (policy: "escalating" | "unbounded" | "reported", unbounded: boolean): Record<string, number> => {
+      const coordinator = new Coordinator({ ...TUNING, heldBackDemand: policy }, 0, [], budgets);
+      coordinator.nodeObserved(0, observed("a", 1, { heldBack: true, unbounded, demandBitsPerSecond: 12.5 * M }));
+      coordinator.nodeObserved(0, observed("b", 1, { heldBack: false, unbounded: false, demandBitsPerSecond: 30 * M }));
+      return bitsOf(coordinator.tick(1000).statusWrites);
+    };
+    assert.deepEqual(probing("escalating", false), { a: 65, b: 30 }, "the probe, plus what nobody asked for (a is held back)");
+    assert.deepEqual(probing("escalating", true), { a: 65, b: 30 });
+    const contended = (policy: "escalating" | "unbounded" | "reported", unbounded: boolean): number => {
+      const coordinator = new Coordinator({ ...TUNING, heldBackDemand: policy }, 0, [], budgets);
+      coordinator.nodeObserved(0, observed("a", 1, { heldBack: true, unbounded, demandBitsPerSecond: 12.5 * M }));
+      coordinator.nodeObserved(0, observed("b", 1, { heldBack: true, unbounded: true, demandBitsPerSecond: 100 * M }));
+      return (coordinator.tick(1000).statusWrites.find((write) => write.node === "a")?.allocations.allocations.get(KEY)?.bitsPerSecond ?? 0) / M;
+    };
+    assert.equal(contended("escalating", false), 12.5, "the probe, believed");
+    assert.equal(contended("escalating", true), 47.5, "unbounded: the level");
+    assert.equal(contended("reported", true), 12.5);
+    assert.equal(contended("unbounded", false), 47.5);
+  });
+
   it("answers a node that asks for a fresh allocation even when no share changes", () => {
     const coordinator = empty();
     coordinator.nodeObserved(0, observed("a", 1, {}));
