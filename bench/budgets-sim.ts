@@ -39,7 +39,11 @@ const withTuning = (nodes: number, patch: Partial<SimulationOptions["coordinator
 };
 
 const runs = sizes.map((nodes) => run(`${nodes} nodes × ${budgets} budgets`, { ...simulationDefaults(nodes), budgets }));
-const quiet = quick ? [] : [run("1000 nodes, no shifts", { ...simulationDefaults(1000), budgets, shifts: false })];
+const noFaults = { outage: null, leaderCrashes: [], agentCrashes: [], joins: [] };
+const quiet = quick ? [] : [
+  run("1000 nodes, no shifts, a day's drift squeezed into 10 minutes", { ...simulationDefaults(1000), budgets, shifts: false, faults: noFaults }),
+  run("1000 nodes, no shifts, a real day's drift", { ...simulationDefaults(1000), budgets, shifts: false, faults: noFaults, diurnalPeriodMs: 86_400_000 }),
+];
 const comparisons: Comparison[] = quick || flag("no-comparisons") ? [] : [
   { name: "hand-over: immediate", why: "every new share published at once, no acknowledgements: the order watch events arrive in decides the sum", summary: run("immediate hand-over", withTuning(1000, { handOver: "immediate" })) },
   { name: "held back: reported probe (BwE)", why: "a held-back node's demand is its ×1.25 probe, round after round", summary: run("reported probe", withTuning(1000, { heldBackDemand: "reported" })) },

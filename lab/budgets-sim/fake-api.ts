@@ -82,6 +82,8 @@ export class FakeApi {
   private readonly nodes = new Map<string, Stored>();
   /** The summaries in the BandwidthBudgets' status (every agent has them: it watches budgets). */
   readonly budgetSummaries = new Map<BudgetKey, BudgetSummary>();
+  /** The summary each budget had before its latest write (an agent may not have seen the latest yet). */
+  readonly previousBudgetSummaries = new Map<BudgetKey, BudgetSummary>();
   private lease: ObservedLease | null = null;
   private leaseVersion = 0;
   private readonly own = new Map<string, Set<Watcher>>();
@@ -121,6 +123,8 @@ export class FakeApi {
 
   writeBudgetStatus(key: BudgetKey, summary: BudgetSummary, done: (ok: boolean) => void): void {
     this.write("budgetStatus", done, () => {
+      const previous = this.budgetSummaries.get(key);
+      if (previous) this.previousBudgetSummaries.set(key, previous);
       this.budgetSummaries.set(key, summary);
       const watchers = this.budgetWatchers();
       this.counters.events.budget += watchers;

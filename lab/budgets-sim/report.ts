@@ -70,8 +70,8 @@ export function renderReport(report: SimulatorReport): string {
   push("");
 
   if (report.quiet.length > 0) {
-    push("## Baseline API load (no shifts or bursts; diurnal drift only)", "", row(["run", "writes/s", "reports per node per minute", "watch events/s"]), row(["---", "---", "---", "---"]));
-    for (const run of report.quiet) push(row([`${run.nodes} nodes`, run.api.writesPerSecond, run.api.reportWritesPerNodePerMinute, run.api.watchEventsPerSecond]));
+    push("## Baseline API load (no shifts, bursts or faults; the diurnal drift only)", "", row(["run", "writes/s (reports / allocator)", "reports per node per minute", "watch events/s"]), row(["---", "---", "---", "---"]));
+    for (const run of report.quiet) push(row([`${run.nodes} nodes, drift period ${run.diurnalPeriodSeconds} s`, `${run.api.writesPerSecond} (${run.api.writesPerSecondByKind.agentReport} / ${run.api.writesPerSecondByKind.allocatorStatus})`, run.api.reportWritesPerNodePerMinute, run.api.watchEventsPerSecond]));
     push("");
   }
 

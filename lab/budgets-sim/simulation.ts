@@ -34,6 +34,8 @@ export interface SimulationOptions {
   faults: FaultPlan;
   /** Demand shifts and bursts on (false: only the diurnal drift, for the API's baseline load). */
   shifts: boolean;
+  /** The diurnal drift's period (default 600 s: a day squeezed into the run). */
+  diurnalPeriodMs: number;
   coordinator: CoordinatorTuning;
   timings: ProtocolTimings;
   election: ElectionTuning;
@@ -52,7 +54,7 @@ export const standardFaults = (nodes: number): FaultPlan => ({
 
 export const simulationDefaults = (nodes: number): SimulationOptions => ({
   nodes, budgets: 100, durationMs: 600_000, warmupMs: 60_000, seed: 11, candidates: 3, api: {},
-  faults: standardFaults(nodes), shifts: true, coordinator: DEFAULT_COORDINATOR, timings: DEFAULT_TIMINGS, election: DEFAULT_ELECTION,
+  faults: standardFaults(nodes), shifts: true, diurnalPeriodMs: 600_000, coordinator: DEFAULT_COORDINATOR, timings: DEFAULT_TIMINGS, election: DEFAULT_ELECTION,
 });
 
 export interface OutageCheck {
@@ -89,7 +91,7 @@ export function runSimulation(options: SimulationOptions): SimulationRun {
   const clock = new VirtualClock();
   const random = new Random(options.seed);
   const names = Array.from({ length: options.nodes }, (_, index) => `node-${index}`);
-  const workload = new Workload(random, names, options.budgets);
+  const workload = new Workload(random, names, options.budgets, options.diurnalPeriodMs);
   const terms = new Map<BudgetKey, BudgetTerms>(workload.budgets.map((budget) => [budget.key, { bitsPerSecond: budget.bitsPerSecond, floorBitsPerSecond: budget.floorBitsPerSecond }]));
   const datapath = new DatapathModel(clock);
   for (const budget of workload.budgets) datapath.addBudget(budget.key, budget.bitsPerSecond);
@@ -136,7 +138,13 @@ export function runSimulation(options: SimulationOptions): SimulationRun {
     for (const { sender } of starting) sender.active = true;
     for (const { pair } of starting) applyDemand(pair);
     for (const { pair } of gaining) {
-      const floors = [api.peek(pair.node)?.allocations?.allocations.get(pair.key)?.floorBitsPerSecond ?? 0, api.budgetSummaries.get(pair.key)?.floorBitsPerSecond ?? 0].filter((floor) => floor > 0);
+      // The floors the node may know: its allocation's, the budget status's, and the one before (a status
+      // written in the last half second may not have reached its agent yet).
+      const floors = [
+        api.peek(pair.node)?.allocations?.allocations.get(pair.key)?.floorBitsPerSecond ?? 0,
+        api.budgetSummaries.get(pair.key)?.floorBitsPerSecond ?? 0,
+        api.previousBudgetSummaries.get(pair.key)?.floorBitsPerSecond ?? 0,
+      ].filter((floor) => floor > 0);
       measurements.senderStarted(pairOf(pair), clock.nowMs, floors.length > 0 ? Math.min(...floors) : 0);
     }
     measurements.shift(key, clock.nowMs, kind);

@@ -134,6 +134,7 @@ export function summarize(run: SimulationRun) {
     budgets: options.budgets,
     pairs: [...datapath.pairsByBudget.values()].reduce((sum, pairs) => sum + pairs.length, 0),
     durationSeconds: seconds(options.durationMs),
+    diurnalPeriodSeconds: seconds(options.diurnalPeriodMs),
     wallSeconds: round(run.wallMs / 1000, 1),
     virtualEvents: run.events,
     convergence: convergenceClean,

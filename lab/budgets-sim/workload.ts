@@ -8,7 +8,8 @@
  *   budget's apps together ask for 0.3–1.5× the budget (some budgets contended, some not); 70% start active.
  * - Shifts (what convergence is measured on): senders start (half of them new Pods, selected 2 s before
  *   they send) or stop on 1 to 20% of a budget's nodes, or apps surge ×3 or calm ÷3 there.
- * - Diurnal drift: every app's rate × (1 + 0.25·sin(2πt/600 s + the budget's phase)).
+ * - Diurnal drift: every app's rate × (1 + 0.25·sin(2πt/period + the budget's phase)); the period is 600 s
+ *   by default — a day squeezed 144× into a 10-minute run.
  * - Bursts: one app ×5 for 3 s.
  */
 import { budgetKey, defaultFloor, type BudgetKey } from "../../src/budgets/protocol.js";
@@ -46,7 +47,8 @@ export class Workload {
   readonly pairsOfBudget = new Map<BudgetKey, PairWorkload[]>();
   private readonly byKey = new Map<BudgetKey, WorkloadBudget>();
 
-  constructor(private readonly random: Random, nodes: readonly string[], budgetCount: number) {
+  /** `diurnalPeriodMs`: the drift's period; 600 s squeezes a day into a 10-minute run (a busy trace). */
+  constructor(private readonly random: Random, nodes: readonly string[], budgetCount: number, private readonly diurnalPeriodMs = 600_000) {
     for (let index = 0; index < budgetCount; index++) {
       const bitsPerSecond = Math.round(random.logUniform(100e6, 10e9));
       const span = Math.max(3, Math.min(nodes.length, Math.round(random.logUniform(3, Math.max(4, 0.3 * nodes.length)))));
@@ -79,7 +81,7 @@ export class Workload {
   /** Demand, active members and selected Pods of a pair at `nowMs`. */
   demandOf(pair: PairWorkload, nowMs: number): { demandBitsPerSecond: number; members: number; selectedPods: number } {
     const budget = this.budgetOf(pair.key);
-    const diurnal = 1 + 0.25 * Math.sin((2 * Math.PI * nowMs) / 600_000 + budget.phase);
+    const diurnal = 1 + 0.25 * Math.sin((2 * Math.PI * nowMs) / this.diurnalPeriodMs + budget.phase);
     let demand = 0;
     let members = 0;
     for (const sender of pair.senders) {
