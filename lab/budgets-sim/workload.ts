@@ -53,7 +53,7 @@ export class Workload {
       const bitsPerSecond = Math.round(random.logUniform(100e6, 10e9));
       const span = Math.max(3, Math.min(nodes.length, Math.round(random.logUniform(3, Math.max(4, 0.3 * nodes.length)))));
       const budget: WorkloadBudget = {
-        key: budgetKey(`tenant-${index % 17}`, `app-${index}`, "Egress"),
+        key: budgetKey(`tenant-${index % 17}`, `app-${index}`, `uid-${index}`, "Egress"),
         bitsPerSecond,
         floorBitsPerSecond: defaultFloor(bitsPerSecond),
         nodes: random.sample(nodes, span),

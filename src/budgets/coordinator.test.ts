@@ -5,7 +5,7 @@ import { Coordinator, DEFAULT_COORDINATOR, type ObservedNode, type StatusWrite }
 import type { BudgetReport, BudgetTerms, NodeAllocations } from "./protocol.js";
 
 const M = 1_000_000;
-const KEY = "ns/b/Egress";
+const KEY = "ns/b/u1/Egress";
 const budgets = new Map<string, BudgetTerms>([[KEY, { bitsPerSecond: 100 * M, floorBitsPerSecond: 1 * M }]]);
 
 const observed = (name: string, reportSeq: number, entry: Partial<BudgetReport> | null, resyncFromSeq = 0): ObservedNode => ({

@@ -5,7 +5,7 @@ import { NodeProtocol, type LocalBudgetSample } from "./node-protocol.js";
 import type { NodeAllocations } from "./protocol.js";
 
 const M = 1_000_000;
-const KEY = "ns/b/Egress";
+const KEY = "ns/b/u1/Egress";
 const FLOOR = 1 * M;
 
 /** A node whose Pods send `mbit` Mbit/s in scope, held back or not: cumulative counters per sample. */

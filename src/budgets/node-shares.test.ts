@@ -7,13 +7,13 @@ import type { KernelBudgetShare, NodeAllocations } from "./protocol.js";
 const M = 1_000_000;
 const HOLD = 90_000;
 const FLOOR = 1 * M;
-const budgets = [{ key: "ns/b/Egress", floorBitsPerSecond: FLOOR }];
+const budgets = [{ key: "ns/b/u1/Egress", floorBitsPerSecond: FLOOR }];
 const status = (seenReportSeq: number, bits: number, generation = 1, acknowledge = false): NodeAllocations => ({
   seenReportSeq,
-  allocations: new Map([["ns/b/Egress", { bitsPerSecond: bits, generation, claimBitsPerSecond: bits, acknowledge, floorBitsPerSecond: 0 }]]),
+  allocations: new Map([["ns/b/u1/Egress", { bitsPerSecond: bits, generation, claimBitsPerSecond: bits, acknowledge, floorBitsPerSecond: 0 }]]),
 });
 const fresh = (kernel: Map<string, KernelBudgetShare> = new Map(), firstSeq = 1): NodeShares => new NodeShares(HOLD, { kernel, firstSeq });
-const enforced = (shares: NodeShares, nowMs: number): KernelBudgetShare => shares.enforce(nowMs, budgets).get("ns/b/Egress")!;
+const enforced = (shares: NodeShares, nowMs: number): KernelBudgetShare => shares.enforce(nowMs, budgets).get("ns/b/u1/Egress")!;
 
 /** An agent whose report seq 1 (with the budget in it) was written at 0 and answered with `bits`. */
 function inContact(bits: number): NodeShares {
@@ -61,7 +61,7 @@ describe("NodeShares", () => {
   });
 
   it("after a restart: the kernel's config until its own expiry, then the floor, until an answer to this agent", () => {
-    const kernel = new Map([["ns/b/Egress", { bitsPerSecond: 40 * M, expiresAtMs: 50_000, fallbackBitsPerSecond: FLOOR }]]);
+    const kernel = new Map([["ns/b/u1/Egress", { bitsPerSecond: 40 * M, expiresAtMs: 50_000, fallbackBitsPerSecond: FLOOR }]]);
     const shares = fresh(kernel, 8);
     shares.statusObserved(status(7, 40 * M)); // what the allocator wrote for the previous agent
     assert.equal(enforced(shares, 10_000).bitsPerSecond, 40 * M);
@@ -77,7 +77,7 @@ describe("NodeShares", () => {
     const shares = inContact(0.2 * M);
     assert.equal(enforced(shares, 1000).bitsPerSecond, 0.2 * M);
     shares.reportAttempted(2);
-    assert.equal(shares.enforce(1500, [{ ...budgets[0]!, gainedSender: true }]).get("ns/b/Egress")?.bitsPerSecond, FLOOR);
+    assert.equal(shares.enforce(1500, [{ ...budgets[0]!, gainedSender: true }]).get("ns/b/u1/Egress")?.bitsPerSecond, FLOOR);
     assert.equal(enforced(shares, 2000).bitsPerSecond, FLOOR, "until answered");
     shares.reportAttempted(3);
     shares.reportSucceeded(2000, new Map());
@@ -91,7 +91,7 @@ describe("NodeShares", () => {
     assert.equal(enforced(shares, 1000).bitsPerSecond, 20 * M);
     shares.statusObserved(status(1, 40 * M, 2));
     assert.equal(enforced(shares, 2000).bitsPerSecond, 20 * M);
-    assert.equal(shares.appliedGeneration("ns/b/Egress"), 3);
+    assert.equal(shares.appliedGeneration("ns/b/u1/Egress"), 3);
   });
 
   it("a budget that reappears on the node gets the floor, not its old allocation, until the allocator answers", () => {
@@ -108,21 +108,21 @@ describe("NodeShares", () => {
   it("acknowledges a decrease in its next report; soon only when the allocator asks for it", () => {
     const shares = inContact(40 * M);
     enforced(shares, 1000);
-    assert.equal(shares.appliedGeneration("ns/b/Egress"), 1);
+    assert.equal(shares.appliedGeneration("ns/b/u1/Egress"), 1);
     assert.equal(shares.acknowledgementDue, false, "nobody waits on it");
     shares.statusObserved(status(1, 1 * M, 1, true));
     assert.equal(shares.acknowledgementDue, true, "the first allocation, once asked");
-    shares.reportSucceeded(1500, new Map([["ns/b/Egress", 1]]));
+    shares.reportSucceeded(1500, new Map([["ns/b/u1/Egress", 1]]));
     assert.equal(shares.acknowledgementDue, false);
     shares.statusObserved(status(1, 50 * M, 2));
     enforced(shares, 2000);
     shares.statusObserved(status(1, 20 * M, 3, true));
     enforced(shares, 3000);
     assert.equal(shares.acknowledgementDue, true);
-    assert.equal(shares.appliedGeneration("ns/b/Egress"), 3);
-    shares.reportSucceeded(3500, new Map([["ns/b/Egress", 2]]));
+    assert.equal(shares.appliedGeneration("ns/b/u1/Egress"), 3);
+    shares.reportSucceeded(3500, new Map([["ns/b/u1/Egress", 2]]));
     assert.equal(shares.acknowledgementDue, true, "an older generation does not acknowledge it");
-    shares.reportSucceeded(4000, new Map([["ns/b/Egress", 3]]));
+    shares.reportSucceeded(4000, new Map([["ns/b/u1/Egress", 3]]));
     assert.equal(shares.acknowledgementDue, false);
     shares.statusObserved(status(1, 50 * M, 4));
     enforced(shares, 5000);

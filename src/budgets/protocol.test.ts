@@ -5,8 +5,8 @@ import { budgetKey, DEFAULT_TIMINGS, defaultFloor, parseBudgetKey, timingProblem
 
 describe("protocol", () => {
   it("budget keys round-trip and a bad one says what it should look like", () => {
-    assert.deepEqual(parseBudgetKey(budgetKey("shop", "crawler", "Egress")), { namespace: "shop", name: "crawler", direction: "Egress" });
-    assert.throws(() => parseBudgetKey("shop/crawler"), /<namespace>\/<name>\/<Egress\|Ingress>/);
+    assert.deepEqual(parseBudgetKey(budgetKey("shop", "crawler", "6f1c", "Egress")), { namespace: "shop", name: "crawler", uid: "6f1c", direction: "Egress" });
+    assert.throws(() => parseBudgetKey("shop/crawler/Egress"), /<namespace>\/<name>\/<uid>\/<Egress\|Ingress>/);
   });
 
   it("the default timings keep heartbeat < hold < expiry with their margins", () => {

@@ -9,17 +9,20 @@
 
 export type BudgetDirection = "Egress" | "Ingress";
 
-/** One direction of one BandwidthBudget: `<namespace>/<name>/<Egress|Ingress>`. */
+/**
+ * One direction of one BandwidthBudget: `<namespace>/<name>/<uid>/<Egress|Ingress>` — src/budgets/budget.ts's
+ * key (a recreated budget is another budget) and the direction.
+ */
 export type BudgetKey = string;
 
-export const budgetKey = (namespace: string, name: string, direction: BudgetDirection): BudgetKey => `${namespace}/${name}/${direction}`;
+export const budgetKey = (namespace: string, name: string, uid: string, direction: BudgetDirection): BudgetKey => `${namespace}/${name}/${uid}/${direction}`;
 
-export function parseBudgetKey(key: BudgetKey): { namespace: string; name: string; direction: BudgetDirection } {
-  const [namespace, name, direction] = key.split("/");
-  if (!namespace || !name || (direction !== "Egress" && direction !== "Ingress")) {
-    throw new RangeError(`budget key "${key}" is not <namespace>/<name>/<Egress|Ingress>`);
+export function parseBudgetKey(key: BudgetKey): { namespace: string; name: string; uid: string; direction: BudgetDirection } {
+  const [namespace, name, uid, direction, ...rest] = key.split("/");
+  if (!namespace || !name || !uid || (direction !== "Egress" && direction !== "Ingress") || rest.length > 0) {
+    throw new RangeError(`budget key "${key}" is not <namespace>/<name>/<uid>/<Egress|Ingress>`);
   }
-  return { namespace, name, direction };
+  return { namespace, name, uid, direction };
 }
 
 /** What one node says about one budget (an entry of BandwidthNode spec.budgets). */

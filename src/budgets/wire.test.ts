@@ -51,13 +51,13 @@ const report: NodeReport = {
   reportSeq: 12,
   resyncFromSeq: 12,
   budgets: new Map([
-    ["shop/crawler/Egress", { demandBitsPerSecond: 41_000_000.4, members: 3, heldBack: true, unbounded: true, appliedGeneration: 17 }],
-    ["shop/crawler/Ingress", { demandBitsPerSecond: 0, members: 0, heldBack: false, unbounded: false, appliedGeneration: 0 }],
+    ["shop/crawler/6f1c/Egress", { demandBitsPerSecond: 41_000_000.4, members: 3, heldBack: true, unbounded: true, appliedGeneration: 17 }],
+    ["shop/crawler/6f1c/Ingress", { demandBitsPerSecond: 0, members: 0, heldBack: false, unbounded: false, appliedGeneration: 0 }],
   ]),
 };
 const allocations: NodeAllocations = {
   seenReportSeq: 12,
-  allocations: new Map([["shop/crawler/Egress", { bitsPerSecond: 38_000_000, generation: 18, claimBitsPerSecond: 40_000_000, acknowledge: true, floorBitsPerSecond: 1_000_000 }]]),
+  allocations: new Map([["shop/crawler/6f1c/Egress", { bitsPerSecond: 38_000_000, generation: 18, claimBitsPerSecond: 40_000_000, acknowledge: true, floorBitsPerSecond: 1_000_000 }]]),
 };
 const objectOf = (spec: unknown, status?: unknown): BandwidthNodeObject =>
   ({ apiVersion: BANDWIDTH_NODE_API_VERSION, kind: "BandwidthNode", metadata: { name: "node-17" }, spec, ...(status === undefined ? {} : { status }) }) as BandwidthNodeObject;
@@ -81,8 +81,8 @@ describe("BandwidthNode wire format", () => {
   it("round-trips reports and allocations (demand in whole bits per second)", () => {
     const object = objectOf(specOf(report, new Date(0)), statusOf(allocations));
     const back = reportOf(object);
-    assert.equal(back?.budgets.get("shop/crawler/Egress")?.demandBitsPerSecond, 41_000_000);
-    assert.deepEqual(back?.budgets.get("shop/crawler/Ingress"), report.budgets.get("shop/crawler/Ingress"));
+    assert.equal(back?.budgets.get("shop/crawler/6f1c/Egress")?.demandBitsPerSecond, 41_000_000);
+    assert.deepEqual(back?.budgets.get("shop/crawler/6f1c/Ingress"), report.budgets.get("shop/crawler/6f1c/Ingress"));
     assert.equal(back?.reportSeq, 12);
     assert.deepEqual(allocationsOf(object), allocations);
   });
@@ -97,6 +97,6 @@ describe("BandwidthNode wire format", () => {
     spec.budgets[1]!.members = -2;
     assert.throws(() => reportOf(objectOf(spec)), /BandwidthNode node-17: spec\.budgets\[1\]\.members is -2, not a whole number ≥ 0; delete the object/);
     spec.budgets[1]!.direction = "Sideways";
-    assert.throws(() => reportOf(objectOf(spec)), /direction \(Egress or Ingress\)/);
+    assert.throws(() => reportOf(objectOf(spec)), /uid and direction \(Egress or Ingress\)/);
   });
 });

@@ -12,6 +12,8 @@ export const BANDWIDTH_NODE_KIND = "BandwidthNode";
 interface BudgetRef {
   namespace: string;
   name: string;
+  /** The BandwidthBudget's metadata.uid: a budget deleted and created again under its name is another. */
+  uid: string;
   direction: "Egress" | "Ingress";
 }
 
@@ -97,10 +99,10 @@ export function allocationsOf(object: BandwidthNodeObject): NodeAllocations | nu
 }
 
 function keyOf(node: string, where: string, entry: Partial<BudgetRef>): BudgetKey {
-  if (typeof entry.namespace !== "string" || typeof entry.name !== "string" || (entry.direction !== "Egress" && entry.direction !== "Ingress")) {
-    fail(node, where, "needs namespace, name and direction (Egress or Ingress)");
+  if (typeof entry.namespace !== "string" || typeof entry.name !== "string" || typeof entry.uid !== "string" || (entry.direction !== "Egress" && entry.direction !== "Ingress")) {
+    fail(node, where, "needs namespace, name, uid and direction (Egress or Ingress)");
   }
-  return budgetKey(entry.namespace, entry.name, entry.direction);
+  return budgetKey(entry.namespace, entry.name, entry.uid, entry.direction);
 }
 
 function count(node: string, where: string, value: unknown): number {
