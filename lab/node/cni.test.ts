@@ -1,7 +1,7 @@
 /** The CNI runtime's pure parts: what each plugin gets on stdin, and reading the Pod IP from a result. */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { firstIPv4, hostVethName, pluginStdin } from "./cni.js";
+import { firstIPv4, firstIPv6, hostVethName, pluginStdin } from "./cni.js";
 import { labNetworkList, referenceRuntimeConfig } from "./node.js";
 
 const list = labNetworkList("plbr", "10.244.0.0/24", "/tmp/ipam");
@@ -29,6 +29,14 @@ describe("cni runtime", () => {
   it("reads the first IPv4 address without its prefix", () => {
     assert.equal(firstIPv4({ ips: [{ address: "fd00::2/64" }, { address: "10.244.0.7/24" }] }), "10.244.0.7");
     assert.throws(() => firstIPv4({ ips: [] }), /no IPv4 address/);
+  });
+
+  it("reads the first IPv6 address; a dual-stack list has a second range and a default route for each family", () => {
+    assert.equal(firstIPv6({ ips: [{ address: "10.244.0.7/24" }, { address: "fd00:10:244::7/64" }] }), "fd00:10:244::7");
+    assert.throws(() => firstIPv6({ ips: [{ address: "10.244.0.7/24" }] }), /no IPv6 address/);
+    const ipam = labNetworkList("br", "10.244.0.0/24", "/d", "fd00:10:244::/64").plugins[0]?.ipam as { ranges: unknown; routes: unknown };
+    assert.deepEqual(ipam.ranges, [[{ subnet: "10.244.0.0/24" }], [{ subnet: "fd00:10:244::/64" }]]);
+    assert.deepEqual(ipam.routes, [{ dst: "0.0.0.0/0" }, { dst: "::/0" }]);
   });
 
   it("finds the host-side veth: no sandbox and not the bridge", () => {

@@ -75,6 +75,13 @@ export function firstIPv4(result: CniResult): string {
   return address;
 }
 
+/** The first IPv6 address of a result, without its prefix length (pure). */
+export function firstIPv6(result: CniResult): string {
+  const address = result.ips?.map((ip) => ip.address.split("/")[0] ?? "").find((ip) => ip.includes(":"));
+  if (address === undefined) throw new CniError(`cni result has no IPv6 address: ${JSON.stringify(result)}`);
+  return address;
+}
+
 /**
  * The host-side veth of a Pod from its CNI result (pure): the interface with no `sandbox` that is not the
  * bridge (the bridge plugin lists bridge, host veth, then the Pod's interface with its sandbox).

@@ -1,7 +1,7 @@
 /** A CNI-built lab node: Pods as network namespaces wired by the real CNI plugins, an outside host beyond NAT. */
-export { buildNode, CONTAINERD_DEFAULT_BURST_BITS, OUTSIDE_IP, UPLINK_IP, labNetworkList, referenceRuntimeConfig } from "./node.js";
+export { buildNode, CONTAINERD_DEFAULT_BURST_BITS, OUTSIDE_IP, OUTSIDE_IP6, POD_SUBNET_6, UPLINK_IP, UPLINK_IP6, labNetworkList, referenceRuntimeConfig } from "./node.js";
 export type { LabNode, LabNodeOptions, LabPod, ReferenceLimits } from "./node.js";
-export { CniRuntime, CniError, CNI_PLUGIN_DIR, firstIPv4, hostVethName, pluginStdin } from "./cni.js";
+export { CniRuntime, CniError, CNI_PLUGIN_DIR, firstIPv4, firstIPv6, hostVethName, pluginStdin } from "./cni.js";
 export type { CniNetworkList, CniPluginConfig, CniResult, CniAttachment } from "./cni.js";
 export { runTool, startBackground, stopBackground, netnsPath, NETNS_DIR, LabCommandError } from "./exec.js";
 export { ManifestDirectory, seedPod, podObject, EGRESS_BANDWIDTH, INGRESS_BANDWIDTH } from "./manifests.js";

@@ -17,7 +17,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, rm, symlink } from "node:fs/promises";
 import { join } from "node:path";
-import { CniRuntime, firstIPv4, type CniAttachment, type CniNetworkList, type CniResult } from "./cni.js";
+import { CniRuntime, firstIPv4, firstIPv6, type CniAttachment, type CniNetworkList, type CniResult } from "./cni.js";
 import { netnsPath, runTool } from "./exec.js";
 
 /** containerd's burst when a Pod has a bandwidth annotation: math.MaxUint32 bits (docs/design.md, "Anchors"). */
@@ -30,6 +30,11 @@ export interface LabNodeOptions {
   stateDir: string;
   /** Pod subnet (a /24), default 10.244.0.0/24. */
   podSubnet?: string;
+  /**
+   * Dual-stack Pods: host-local hands out an IPv6 address from a second range (POD_SUBNET_6), the uplink and
+   * the outside host get IPv6 addresses, and the bridge plugin masquerades IPv6 too (ip6tables-legacy).
+   */
+  ipv6?: boolean;
 }
 
 export interface ReferenceLimits {
@@ -46,6 +51,8 @@ export interface LabPod {
   netnsPath: string;
   containerId: string;
   ip: string;
+  /** The Pod's IPv6 address (a dual-stack node only), else null. */
+  ip6: string | null;
   cniResult: CniResult;
   referenceLimits: ReferenceLimits | undefined;
 }
@@ -57,6 +64,8 @@ export interface LabNode {
   readonly outsideNetns: string;
   /** The outside host's address (reached through masquerade). */
   readonly outsideIp: string;
+  /** The outside host's IPv6 address on a dual-stack node, else null. */
+  readonly outsideIp6: string | null;
   readonly uplinkIp: string;
   readonly bridgeName: string;
   readonly pods: ReadonlyMap<string, LabPod>;
@@ -70,16 +79,22 @@ export interface LabNode {
 
 export const UPLINK_IP = "198.18.0.1";
 export const OUTSIDE_IP = "198.18.0.2";
+/** Dual-stack: the Pods' IPv6 range and the uplink's pair (RFC 4193 unique local addresses, as a lab uses). */
+export const POD_SUBNET_6 = "fd00:10:244::/64";
+export const UPLINK_IP6 = "fd00:198:18::1";
+export const OUTSIDE_IP6 = "fd00:198:18::2";
 
 /** The network configuration list the node's runtime uses (pure). */
-export function labNetworkList(bridgeName: string, podSubnet: string, ipamDataDir: string): CniNetworkList {
+export function labNetworkList(bridgeName: string, podSubnet: string, ipamDataDir: string, podSubnet6?: string): CniNetworkList {
+  const ranges = podSubnet6 === undefined ? [[{ subnet: podSubnet }]] : [[{ subnet: podSubnet }], [{ subnet: podSubnet6 }]];
+  const routes = podSubnet6 === undefined ? [{ dst: "0.0.0.0/0" }] : [{ dst: "0.0.0.0/0" }, { dst: "::/0" }];
   return {
     cniVersion: "1.0.0",
     name: "pacer-lab",
     plugins: [
       {
         type: "bridge", bridge: bridgeName, isGateway: true, ipMasq: true, hairpinMode: true,
-        ipam: { type: "host-local", ranges: [[{ subnet: podSubnet }]], routes: [{ dst: "0.0.0.0/0" }], dataDir: ipamDataDir },
+        ipam: { type: "host-local", ranges, routes, dataDir: ipamDataDir },
       },
       { type: "bandwidth", capabilities: { bandwidth: true } },
     ],
@@ -112,11 +127,14 @@ export async function buildNode(options: LabNodeOptions): Promise<LabNode> {
   await mkdir(join(stateDir, "bin"), { recursive: true });
   // The bridge plugin masquerades with `iptables`. iptables-legacy works on both kernels we run on (Debian's
   // UML build lacks nft_chain_nat); the shim makes the plugin find it first on PATH.
-  await symlink("/usr/sbin/iptables-legacy", join(stateDir, "bin", "iptables")).catch((error: NodeJS.ErrnoException) => {
-    if (error.code !== "EEXIST") throw error;
-  });
+  for (const tool of ["iptables", "ip6tables"]) {
+    await symlink(`/usr/sbin/${tool}-legacy`, join(stateDir, "bin", tool)).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== "EEXIST") throw error;
+    });
+  }
   const cni = new CniRuntime({ hostNetns: nodeNetns, extraPath: [join(stateDir, "bin")] });
-  const networkList = labNetworkList(bridgeName, podSubnet, join(stateDir, "ipam"));
+  const ipv6 = options.ipv6 === true;
+  const networkList = labNetworkList(bridgeName, podSubnet, join(stateDir, "ipam"), ipv6 ? POD_SUBNET_6 : undefined);
   const pods = new Map<string, LabPod>();
   const createdNetns: string[] = [];
   let destroyed = false;
@@ -138,7 +156,10 @@ export async function buildNode(options: LabNodeOptions): Promise<LabNode> {
     try {
       await runTool("ip", ["-n", netns, "link", "set", "lo", "up"]);
       const cniResult = await cni.add(networkList, attachment);
-      const pod: LabPod = { name, netns, netnsPath: netnsPath(netns), containerId, ip: firstIPv4(cniResult), cniResult, referenceLimits: podOptions.referenceLimits };
+      const pod: LabPod = {
+        name, netns, netnsPath: netnsPath(netns), containerId, ip: firstIPv4(cniResult), ip6: ipv6 ? firstIPv6(cniResult) : null, cniResult,
+        referenceLimits: podOptions.referenceLimits,
+      };
       pods.set(name, pod);
       return pod;
     } catch (error) {
@@ -166,11 +187,14 @@ export async function buildNode(options: LabNodeOptions): Promise<LabNode> {
     }
     // Create the uplink pair directly in the two namespaces (names only need to be unique there).
     await runTool("ip", ["link", "add", "eth0", "netns", nodeNetns, "type", "veth", "peer", "eth0", "netns", outsideNetns]);
+    // nodad: the uplink's IPv6 addresses are usable at once (no duplicate detection on a two-ended veth).
+    const v6Node = ipv6 ? [`addr add ${UPLINK_IP6}/64 dev eth0 nodad`, `route add ::/0 via ${OUTSIDE_IP6}`] : [];
+    const v6Outside = ipv6 ? [`addr add ${OUTSIDE_IP6}/64 dev eth0 nodad`] : [];
     await runTool("ip", ["-n", nodeNetns, "-batch", "-"], {
-      input: [`addr add ${UPLINK_IP}/30 dev eth0`, "link set lo up", "link set eth0 up", `route add default via ${OUTSIDE_IP}`, ""].join("\n"),
+      input: [`addr add ${UPLINK_IP}/30 dev eth0`, "link set lo up", "link set eth0 up", `route add default via ${OUTSIDE_IP}`, ...v6Node, ""].join("\n"),
     });
     await runTool("ip", ["-n", outsideNetns, "-batch", "-"], {
-      input: [`addr add ${OUTSIDE_IP}/30 dev eth0`, "link set lo up", "link set eth0 up", ""].join("\n"),
+      input: [`addr add ${OUTSIDE_IP}/30 dev eth0`, "link set lo up", "link set eth0 up", ...v6Outside, ""].join("\n"),
     });
     // A counting root on both ends of the uplink: its sent bytes are what crossed the uplink, per segment
     // on the wire (veth never queues, so a FIFO changes nothing else).
@@ -180,5 +204,5 @@ export async function buildNode(options: LabNodeOptions): Promise<LabNode> {
     throw new Error(`build lab node ${prefix}: ${(error as Error).message}`, { cause: error });
   }
 
-  return { netns: nodeNetns, podSubnet, outsideNetns, outsideIp: OUTSIDE_IP, uplinkIp: UPLINK_IP, bridgeName, pods, addPod, deletePod, destroy };
+  return { netns: nodeNetns, podSubnet, outsideNetns, outsideIp: OUTSIDE_IP, outsideIp6: ipv6 ? OUTSIDE_IP6 : null, uplinkIp: UPLINK_IP, bridgeName, pods, addPod, deletePod, destroy };
 }

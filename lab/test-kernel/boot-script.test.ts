@@ -37,4 +37,9 @@ describe("boot script", () => {
     assert.ok(text.indexOf("mount -t hostfs") < text.indexOf("cd '/tmp/ci clone'"));
     assert.ok(!commandScript("true", "/work/repo", {}).includes("mount"), "visible directories are used as they are");
   });
+
+  it("in a qemu guest, binds such a directory from where the guest sees the host's root", () => {
+    const text = commandScript("true", "/tmp/ci", {}, { hostRoot: "/run/pacer-host" });
+    assert.ok(text.includes("mount --bind '/run/pacer-host/tmp/ci' '/tmp/ci' || exit 125"));
+  });
 });

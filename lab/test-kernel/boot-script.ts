@@ -28,6 +28,8 @@ export const DEFAULT_GUEST_MODULES: readonly string[] = [
   "configs", "sch_fq", "sch_ingress", "cls_bpf", "cls_u32", "act_mirred", "veth", "bridge", "sch_tbf", "ifb",
   "xt_MASQUERADE", "xt_comment",
   "xt_addrtype", "xt_conntrack", "xt_mark", "iptable_nat", "iptable_filter", "tcp_bbr",
+  // Dual-stack Pods: the bridge plugin masquerades IPv6 with ip6tables too (lab/node, ipv6 option).
+  "ip6table_nat", "ip6table_filter",
 ];
 
 export interface BootScriptOptions {
@@ -104,12 +106,12 @@ $B poweroff -f
 }
 
 /** The command file: environment, working directory, then the caller's script. */
-export function commandScript(script: string, cwd: string, env: Record<string, string>): string {
+export function commandScript(script: string, cwd: string, env: Record<string, string>, options: { hostRoot?: string } = {}): string {
   const exports = Object.entries(env).map(([key, value]) => {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw new Error(`environment name "${key}" is not a shell name`);
     return `export ${key}=${shellQuote(value)}`;
   });
-  return [...exports, ...revealHostDirectory(cwd), `cd ${shellQuote(cwd)} || exit 125`, script, ""].join("\n");
+  return [...exports, ...revealHostDirectory(cwd, options.hostRoot), `cd ${shellQuote(cwd)} || exit 125`, script, ""].join("\n");
 }
 
 /** Directories the guest covers with fresh tmpfs (stage 2), hiding what the host has there. */
@@ -117,14 +119,15 @@ export const GUEST_MASKED_DIRECTORIES: readonly string[] = ["/tmp", "/var/tmp", 
 
 /**
  * A working directory under one of the masked directories (CI may clone the repository into /tmp) is
- * mounted from the host through hostfs, read-only, at the same path.
+ * mounted from the host, read-only, at the same path: through hostfs (UML), or bound from `hostRoot`,
+ * where a qemu guest sees the host's `/` (guest-init.ts).
  */
-function revealHostDirectory(directory: string): string[] {
+function revealHostDirectory(directory: string, hostRoot: string | undefined): string[] {
   const masked = GUEST_MASKED_DIRECTORIES.some((top) => directory === top || directory.startsWith(`${top}/`));
   if (!masked) return [];
   const quoted = shellQuote(directory);
-  return [
-    `${BUSYBOX} mkdir -p ${quoted}`,
-    `${BUSYBOX} mount -t hostfs -o ${shellQuote(`ro,${directory}`)} hostfs ${quoted} || exit 125`,
-  ];
+  const mount = hostRoot === undefined
+    ? `${BUSYBOX} mount -t hostfs -o ${shellQuote(`ro,${directory}`)} hostfs ${quoted} || exit 125`
+    : `${BUSYBOX} mount --bind ${shellQuote(`${hostRoot}${directory}`)} ${quoted} || exit 125`;
+  return [`${BUSYBOX} mkdir -p ${quoted}`, mount];
 }
