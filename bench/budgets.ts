@@ -4,7 +4,8 @@
  * the simulator's result, which `npm run bench:budgets` writes first (bench/budgets-sim.ts →
  * bench/results/budgets-sim.json), into bench/results/budgets.json
  * (`{"real": {agents, budgetBitsPerSec, convergenceSeconds, maxOneSecondRatio, faults}, "simulated": {...}}`)
- * and bench/results/budgets.md. Exits 1 when a real-run target is missed.
+ * and bench/results/budgets.md. Exits 1 when a safety target is missed (a 1-s window above 1.05× after convergence, no
+ * convergence, a failed fault); the 5-s settling goal is reported, met or not.
  *
  *   node dist/bench/budgets.js [--reduced]
  */
@@ -42,5 +43,7 @@ const md = [
 ].join("\n");
 await writeFile(join(results, "budgets.md"), md);
 process.stderr.write(`bench:budgets: wrote bench/results/budgets.json and budgets.md\n`);
-const met = convergenceSeconds !== null && convergenceSeconds <= 5 && maxOneSecondRatio <= 1.05 && faults.every((fault) => fault.pass);
+// Safety decides the exit code, as in bench/budgets-sim.ts; the 5-s settling goal is reported, met or not.
+process.stderr.write(`bench:budgets: settled ${convergenceSeconds} s after the shift (goal ≤ 5 s: ${convergenceSeconds !== null && convergenceSeconds <= 5 ? "met" : "MISSED"})\n`);
+const met = convergenceSeconds !== null && maxOneSecondRatio <= 1.05 && faults.every((fault) => fault.pass);
 process.exitCode = met ? 0 : 1;
