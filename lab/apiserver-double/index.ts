@@ -1,6 +1,6 @@
 /**
  * A Kubernetes API-server TEST DOUBLE for tests and benchmarks of pacer's Kubernetes side: the object stores
- * (Pods, Nodes, ServiceCIDRs, BandwidthBudgets; drive them: upsert/modify/delete/compact), the recorded
+ * (Pods, Nodes, ServiceCIDRs, BandwidthBudgets, Leases, BandwidthNodes; drive them: upsert/modify/delete/compact), the recorded
  * Events, the HTTP server the real client talks to, and a kubeconfig pointing at it. Like kube-apiserver with
  * --service-cluster-ip-range, it starts with the ServiceCIDR "kubernetes" (10.0.0.0/24 unless told).
  * Not an API server — see server.ts for exactly what it speaks.
@@ -31,6 +31,10 @@ export interface ApiServerDouble extends ApiServerDoubleHttp {
   readonly serviceCidrs: ObjectStore<StoredObject>;
   /** pacer.dev/v1alpha1 BandwidthBudgets, with a status subresource. */
   readonly budgets: ObjectStore<StoredObject>;
+  /** coordination.k8s.io/v1 Leases (namespaced). */
+  readonly leases: ObjectStore<StoredObject>;
+  /** pacer.dev/v1alpha1 BandwidthNodes (cluster-scoped), with a status subresource. */
+  readonly bandwidthNodes: ObjectStore<StoredObject>;
   readonly events: EventStore;
   /** Writes a kubeconfig for this double into a fresh temp dir (or `directory`); returns its path. */
   writeKubeconfig(directory?: string): Promise<string>;
@@ -41,6 +45,8 @@ export async function startApiServerDouble(options: { log?: (line: string) => vo
   const nodes = new ObjectStore<StoredObject>({ apiVersion: "v1", kind: "Node" });
   const serviceCidrs = new ObjectStore<StoredObject>({ apiVersion: "networking.k8s.io/v1", kind: "ServiceCIDR" });
   const budgets = new ObjectStore<StoredObject>({ apiVersion: "pacer.dev/v1alpha1", kind: "BandwidthBudget", statusSubresource: true });
+  const leases = new ObjectStore<StoredObject>({ apiVersion: "coordination.k8s.io/v1", kind: "Lease" });
+  const bandwidthNodes = new ObjectStore<StoredObject>({ apiVersion: "pacer.dev/v1alpha1", kind: "BandwidthNode", statusSubresource: true });
   serviceCidrs.upsert({ metadata: { namespace: "", name: "kubernetes" }, spec: { cidrs: options.serviceCidrs ?? ["10.0.0.0/24"] } });
   const events = new EventStore();
   const collections: Collection[] = [
@@ -48,6 +54,8 @@ export async function startApiServerDouble(options: { log?: (line: string) => vo
     { store: nodes, group: "", version: "v1", resource: "nodes", namespaced: false, listKind: "NodeList" },
     { store: serviceCidrs, group: "networking.k8s.io", version: "v1", resource: "servicecidrs", namespaced: false, listKind: "ServiceCIDRList" },
     { store: budgets, group: "pacer.dev", version: "v1alpha1", resource: "bandwidthbudgets", namespaced: true, listKind: "BandwidthBudgetList" },
+    { store: leases, group: "coordination.k8s.io", version: "v1", resource: "leases", namespaced: true, listKind: "LeaseList" },
+    { store: bandwidthNodes, group: "pacer.dev", version: "v1alpha1", resource: "bandwidthnodes", namespaced: false, listKind: "BandwidthNodeList" },
   ];
   const http = await startHttpDouble(collections, events, options.log);
   const temporaryDirectories: string[] = [];
@@ -59,6 +67,8 @@ export async function startApiServerDouble(options: { log?: (line: string) => vo
     nodes,
     serviceCidrs,
     budgets,
+    leases,
+    bandwidthNodes,
     events,
     async writeKubeconfig(directory?: string) {
       const target = directory ?? (await mkdtemp(join(tmpdir(), "pk-apiserver-double-")));

@@ -165,6 +165,43 @@ export class ObjectStore<T extends StoredObject> {
     return this.store(key, current, object);
   }
 
+  /** POST: a new object; 409 AlreadyExists when one has the name. */
+  create(input: T): T {
+    if (this.objects.has(keyOf(input.metadata.namespace, input.metadata.name))) {
+      throw new StoreError(409, "AlreadyExists", `${this.plural()} "${input.metadata.name}" already exists`);
+    }
+    const { resourceVersion: _ignored, ...metadata } = input.metadata;
+    return this.upsert({ ...input, metadata: { ...metadata, uid: undefined } } as T);
+  }
+
+  /** PUT: replaces the object; metadata.resourceVersion, when given, must be the stored one (409 Conflict). */
+  update(input: T): T {
+    const current = this.objects.get(keyOf(input.metadata.namespace, input.metadata.name));
+    if (!current) throw new StoreError(404, "NotFound", `${this.plural()} "${input.metadata.name}" not found`);
+    const expected = input.metadata.resourceVersion;
+    if (expected !== undefined && expected !== current.metadata.resourceVersion) throw this.conflict(input.metadata.name);
+    return this.upsert({ ...input, metadata: { ...input.metadata, uid: current.metadata.uid } });
+  }
+
+  /** PATCH of the main resource with a JSON merge patch (its status is ignored where status is a subresource). */
+  patch(namespace: string, name: string, patch: unknown): T {
+    const current = this.objects.get(keyOf(namespace, name));
+    if (!current) throw new StoreError(404, "NotFound", `${this.plural()} "${name}" not found`);
+    const body = (patch ?? {}) as { metadata?: { resourceVersion?: unknown } };
+    if (body.metadata?.resourceVersion !== undefined && body.metadata.resourceVersion !== current.metadata.resourceVersion) throw this.conflict(name);
+    const merged = mergePatch(current, patch) as T;
+    merged.metadata = { ...merged.metadata, namespace, name, uid: current.metadata.uid };
+    return this.upsert(merged);
+  }
+
+  private plural(): string {
+    return `${this.options.kind.toLowerCase()}s`;
+  }
+
+  private conflict(name: string): StoreError {
+    return new StoreError(409, "Conflict", `Operation cannot be fulfilled on ${this.plural()} "${name}": the object has been modified; please apply your changes to the latest version and try again`);
+  }
+
   private store(key: string, previous: T | undefined, object: T): T {
     this.resourceVersion += 1;
     object.metadata.resourceVersion = String(this.resourceVersion);

@@ -4,7 +4,8 @@
  * `/api/v1/namespaces/<ns>/pods`), Nodes (`/api/v1/nodes`), ServiceCIDRs
  * (`/apis/networking.k8s.io/v1/servicecidrs`) and BandwidthBudgets (`/apis/pacer.dev/v1alpha1/[namespaces/
  * <ns>/]bandwidthbudgets`, with `PATCH .../<name>/status` as a JSON merge patch guarded by resourceVersion),
- * and core/v1 Events (`POST /api/v1/namespaces/<ns>/events`, `PATCH .../events/<name>`, `GET .../events`).
+ * coordination.k8s.io/v1 Leases and pacer.dev BandwidthNodes (cluster-scoped): GET of one object, POST, PUT
+ * guarded by resourceVersion, PATCH (JSON merge patch) of the object and of its status; and core/v1 Events (`POST /api/v1/namespaces/<ns>/events`, `PATCH .../events/<name>`, `GET .../events`).
  * Faults on demand: drop every open connection, expire watches with a 410 ERROR event, answer everything
  * with 503 for a while, refuse one verb with 403, or stop serving a collection (404, as a server without
  * the ServiceCIDR API or without the CRD answers).
@@ -23,6 +24,8 @@ export interface RequestCounts {
   watches: number;
   eventWrites: number;
   statusWrites: number;
+  /** Creates, updates and patches of whole objects (Leases, BandwidthNodes). */
+  objectWrites: number;
   rejected: number;
 }
 
@@ -66,7 +69,7 @@ export async function startHttpDouble(
 ): Promise<ApiServerDoubleHttp> {
   const sockets = new Set<Socket>();
   const watches: OpenWatches = new Map();
-  const counts: RequestCounts = { lists: 0, watches: 0, eventWrites: 0, statusWrites: 0, rejected: 0 };
+  const counts: RequestCounts = { lists: 0, watches: 0, eventWrites: 0, statusWrites: 0, objectWrites: 0, rejected: 0 };
   let available = true;
   const forbidden = new Set<string>();
   const unserved = new Set<string>();
@@ -119,7 +122,7 @@ export async function startHttpDouble(
     }
     const path = parseApiPath(url.pathname);
     const watching = url.searchParams.get("watch") === "1" || url.searchParams.get("watch") === "true";
-    const verb = { GET: watching ? "watch" : "list", POST: "create", PATCH: "patch" }[request.method ?? ""] ?? "";
+    const verb = { GET: watching ? "watch" : path?.name !== undefined ? "get" : "list", POST: "create", PATCH: "patch", PUT: "update" }[request.method ?? ""] ?? "";
     const resource = path?.subresource ? `${path.resource}/${path.subresource}` : path?.resource;
     if (path && forbidden.has(`${verb} ${resource}`)) {
       const message = `${resource} is forbidden: User "test-double" cannot ${verb} resource "${resource}" in API group "${path.group}"`;
@@ -138,8 +141,28 @@ export async function startHttpDouble(
         const served = serveListWatch(request, response, url, { store: collection.store, listKind: collection.listKind, namespace: path.namespace }, watches, log);
         if (served === "list") counts.lists += 1;
         if (served === "watch") counts.watches += 1;
-      } else if (request.method === "PATCH" && path.subresource === "status" && path.name !== undefined && path.namespace !== undefined) {
-        await serveStatus(request, response, collection, path.namespace, path.name);
+      } else if (request.method === "PATCH" && path.subresource === "status" && path.name !== undefined) {
+        await serveStatus(request, response, collection, path.namespace ?? "", path.name);
+      } else if (path.subresource === undefined && path.name !== undefined && request.method === "GET") {
+        const object = collection.store.get(path.namespace ?? "", path.name);
+        if (object) sendJson(response, 200, object);
+        else sendJson(response, 404, status(404, "NotFound", `${path.resource} "${path.name}" not found`));
+      } else if (path.subresource === undefined && path.name === undefined && request.method === "POST") {
+        const body = (await readBody(request)) as StoredObject;
+        counts.objectWrites += 1;
+        sendJson(response, 201, collection.store.create({ ...body, metadata: { ...body.metadata, namespace: path.namespace ?? "" } }));
+      } else if (path.subresource === undefined && path.name !== undefined && request.method === "PUT") {
+        const body = (await readBody(request)) as StoredObject;
+        counts.objectWrites += 1;
+        sendJson(response, 200, collection.store.update({ ...body, metadata: { ...body.metadata, namespace: path.namespace ?? "", name: path.name } }));
+      } else if (path.subresource === undefined && path.name !== undefined && request.method === "PATCH") {
+        const contentType = request.headers["content-type"] ?? "";
+        if (!contentType.startsWith("application/merge-patch+json")) {
+          sendJson(response, 415, status(415, "UnsupportedMediaType", `the test double takes only application/merge-patch+json, not ${contentType}`));
+          return;
+        }
+        counts.objectWrites += 1;
+        sendJson(response, 200, collection.store.patch(path.namespace ?? "", path.name, await readBody(request)));
       } else {
         sendJson(response, 405, status(405, "MethodNotAllowed", `${request.method} ${url.pathname} not supported by the test double`));
       }

@@ -27,15 +27,17 @@ describe("helm chart deploy/helm/pacer", { skip: requirePrerequisites([helmMissi
     assert.match(result.stderr, /enabeld/);
   });
 
-  it("renders exactly a ServiceAccount, a ClusterRole, its binding and the DaemonSet, in the release namespace", () => {
+  it("renders exactly a ServiceAccount, a ClusterRole, a Role (the allocator's Lease), their bindings and the DaemonSet, in the release namespace", () => {
     const objects = renderChart({}, { namespace: "kube-system" });
-    assert.deepEqual(objects.map((object) => object.kind).sort(), ["ClusterRole", "ClusterRoleBinding", "DaemonSet", "ServiceAccount"]);
+    assert.deepEqual(objects.map((object) => object.kind).sort(), ["ClusterRole", "ClusterRoleBinding", "DaemonSet", "Role", "RoleBinding", "ServiceAccount"]);
+    assert.equal(only(objects, "Role").metadata.namespace, "kube-system");
+    assert.equal(only(objects, "RoleBinding").metadata.namespace, "kube-system");
     assert.equal(only(objects, "DaemonSet").metadata.name, "pacer", "`kubectl exec ds/pacer` must work");
     assert.equal(only(objects, "DaemonSet").metadata.namespace, "kube-system");
     assert.equal(only(objects, "ServiceAccount").metadata.namespace, "kube-system");
   });
 
-  it("grants exactly list/watch on pods, nodes, servicecidrs and bandwidthbudgets, create/patch on events, patch on bandwidthbudgets/status; no wildcard", () => {
+  it("grants exactly list/watch on pods, nodes, servicecidrs and bandwidthbudgets, create/patch on events, patch on bandwidthbudgets/status, get/list/watch/create/patch on bandwidthnodes, patch on bandwidthnodes/status; no wildcard", () => {
     const objects = renderChart();
     const role = only(objects, "ClusterRole") as { rules?: Array<Record<string, string[]>> };
     const granted = (role.rules ?? []).map((rule) => ({ ...rule, verbs: [...(rule.verbs ?? [])].sort() }));
@@ -46,6 +48,8 @@ describe("helm chart deploy/helm/pacer", { skip: requirePrerequisites([helmMissi
       { apiGroups: ["networking.k8s.io"], resources: ["servicecidrs"], verbs: ["list", "watch"] },
       { apiGroups: ["pacer.dev"], resources: ["bandwidthbudgets"], verbs: ["list", "watch"] },
       { apiGroups: ["pacer.dev"], resources: ["bandwidthbudgets/status"], verbs: ["patch"] },
+      { apiGroups: ["pacer.dev"], resources: ["bandwidthnodes"], verbs: ["create", "get", "list", "patch", "watch"] },
+      { apiGroups: ["pacer.dev"], resources: ["bandwidthnodes/status"], verbs: ["patch"] },
     ]);
     assert.doesNotMatch(JSON.stringify(role.rules), /\*/);
     const binding = only(objects, "ClusterRoleBinding") as unknown as {
@@ -57,6 +61,18 @@ describe("helm chart deploy/helm/pacer", { skip: requirePrerequisites([helmMissi
     assert.equal(podTemplateOf(objects).spec.serviceAccountName, "pacer");
   });
 
+  it("grants the allocator's Lease in the release namespace only: create, and get/update of pacer-allocator by name", () => {
+    const objects = renderChart({}, { namespace: "kube-system" });
+    const role = only(objects, "Role") as { rules?: Array<Record<string, string[]>> };
+    assert.deepEqual((role.rules ?? []).map((rule) => ({ ...rule, verbs: [...(rule.verbs ?? [])].sort() })), [
+      { apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["create"] },
+      { apiGroups: ["coordination.k8s.io"], resources: ["leases"], resourceNames: ["pacer-allocator"], verbs: ["get", "update"] },
+    ]);
+    const binding = only(objects, "RoleBinding") as unknown as { roleRef: { kind: string; name: string }; subjects: Array<{ kind: string; name: string; namespace: string }> };
+    assert.deepEqual(binding.roleRef, { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "pacer" });
+    assert.deepEqual(binding.subjects, [{ kind: "ServiceAccount", name: "pacer", namespace: "kube-system" }]);
+  });
+
   it("renders the BandwidthBudget CRD with --include-crds (what helm install creates first), and only then", () => {
     const crds = renderChart({}, { includeCrds: true }).filter((object) => object.kind === "CustomResourceDefinition");
     const budget = crds.find((object) => object.metadata.name === "bandwidthbudgets.pacer.dev") as
@@ -65,7 +81,8 @@ describe("helm chart deploy/helm/pacer", { skip: requirePrerequisites([helmMissi
     assert.ok(budget, `CRDs rendered: ${crds.map((object) => object.metadata.name).join(", ")}`);
     assert.deepEqual(budget.spec.versions[0]?.additionalPrinterColumns.map((column) => `${column.name} ${column.jsonPath}`), [
       "Egress .spec.egress", "Ingress .spec.ingress", "Scope .spec.scope", "Mode .spec.mode",
-      'Accepted .status.conditions[?(@.type=="Accepted")].status', "Age .metadata.creationTimestamp",
+      'Accepted .status.conditions[?(@.type=="Accepted")].status', "Demand .status.egress.demand", "Allocated .status.egress.allocated",
+      "Nodes .status.egress.nodes", "Age .metadata.creationTimestamp",
     ]);
     assert.ok(!renderChart().some((object) => object.kind === "CustomResourceDefinition"), "not among the templates: helm upgrade never deletes a CRD");
   });

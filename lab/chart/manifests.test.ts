@@ -28,7 +28,7 @@ describe("install manifests rendered from the chart", { skip: requirePrerequisit
     // every CRD of the chart's crds/ (each file is named after its CRD): kubectl users have no helm install to create them
     const crds = readdirSync(join(REPO_ROOT, "deploy/helm/pacer/crds")).map((file) => `CustomResourceDefinition/${file.replace(/\.yaml$/, "")}`);
     assert.ok(crds.includes("CustomResourceDefinition/bandwidthbudgets.pacer.dev"));
-    assert.deepEqual(kinds.sort(), ["ClusterRole/pacer", "ClusterRoleBinding/pacer", ...crds, "DaemonSet/pacer", "ServiceAccount/pacer"].sort());
+    assert.deepEqual(kinds.sort(), ["ClusterRole/pacer", "ClusterRoleBinding/pacer", ...crds, "DaemonSet/pacer", "Role/pacer", "RoleBinding/pacer", "ServiceAccount/pacer"].sort());
   });
 
   it("deploy/rke2/pacer.yaml equals the current rendering (bash deploy/rke2/render.sh to update)", () => {

@@ -24,6 +24,42 @@ export const invalidProbeBudget = (name: string): string => JSON.stringify({
   spec: { podSelector: { matchLabels: { "pacer.dev/probe": name } }, egress: "7Q" },
 });
 
+/** A ClusterWide budget on the seed's netperf-client (the RBAC scenarios provoke the BandwidthNode and Lease verbs with it). */
+export const clusterWideBudget = (name: string): string => JSON.stringify({
+  apiVersion: "pacer.dev/v1alpha1", kind: "BandwidthBudget",
+  metadata: { name, namespace: "default" },
+  spec: { podSelector: { matchLabels: { "app.kubernetes.io/name": "netperf-client" } }, egress: "400M", mode: "ClusterWide", minPerNode: "40M" },
+});
+
+/**
+ * A ClusterWide budget with kubectl: the agent takes the allocator's Lease, writes its BandwidthNode, gets
+ * an allocation (`kubectl get bwnode` shows the report answered), and `pacer status` shows its share with an
+ * expiry; removed afterwards. Uses every BandwidthNode and Lease verb the chart grants (rbac-sufficient).
+ */
+export async function clusterWideShareVisible(lab: ClusterLab): Promise<Check> {
+  const name = "crawler-cluster";
+  try {
+    await lab.kubectl.apply(clusterWideBudget(name));
+    const { value: line, ms } = await poll("pacer status showing the leader and a share", async () => {
+      const text = await runningAgent(lab).statusText();
+      return /allocator leader/.test(text) ? text.split("\n").find((candidate) => candidate.includes(`default/${name}/`)) : undefined;
+    }, 60_000);
+    const { value: node } = await poll("the allocation in kubectl get bwnode", async () => {
+      const object = await lab.kubectl.json<{ spec?: { reportSeq?: number }; status?: { seenReportSeq?: number; allocations?: Array<{ name: string; bitsPerSecond: number }> } }>(["get", "bwnode", lab.nodeName]);
+      return (object.status?.allocations ?? []).some((entry) => entry.name === name) ? object : undefined;
+    }, 60_000);
+    const lease = await lab.kubectl.json<{ spec?: { holderIdentity?: string } }>(["-n", lab.chart.namespace, "get", "lease", "pacer-allocator"]);
+    const allocation = node.status?.allocations?.find((entry) => entry.name === name)?.bitsPerSecond ?? 0;
+    const pass = lease.spec?.holderIdentity === lab.nodeName && allocation > 0 && allocation <= 380_000_000 && /falls back to/.test(line ?? "");
+    return {
+      name: "cluster-wide-share-visible", pass,
+      detail: `a 400M ClusterWide budget on netperf-client: ${ms.toFixed(0)} ms later pacer status says "${(line ?? "").trim()}"; the Lease pacer-allocator is held by ${lease.spec?.holderIdentity}; BandwidthNode ${lab.nodeName}: report ${node.spec?.reportSeq}, answered ${node.status?.seenReportSeq}, allocation ${allocation} bit/s`,
+    };
+  } finally {
+    await lab.kubectl.run(["delete", "bwb", name, "--ignore-not-found"]);
+  }
+}
+
 interface BudgetJson {
   status?: { conditions?: Array<{ type: string; status: string; message: string }> };
 }

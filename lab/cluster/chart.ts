@@ -18,6 +18,8 @@ export interface RenderedChart {
   namespace: string;
   serviceAccount: string;
   clusterRole: KubeObject & { rules: ClusterRoleRule[] };
+  /** The Role in the release namespace (the allocator's Lease). */
+  role: KubeObject & { rules: ClusterRoleRule[] };
   podSpec: PodSpec;
   container: Container;
 }
@@ -38,7 +40,7 @@ export function renderPacerChart(options: { kubeVersion: string; namespace?: str
   if (container === undefined) throw new Error("the chart's DaemonSet has no container named pacer");
   return {
     objects, namespace, serviceAccount: podSpec.serviceAccountName,
-    clusterRole: one(objects, "ClusterRole") as RenderedChart["clusterRole"], podSpec, container,
+    clusterRole: one(objects, "ClusterRole") as RenderedChart["clusterRole"], role: one(objects, "Role") as RenderedChart["role"], podSpec, container,
   };
 }
 
@@ -71,7 +73,7 @@ export async function applyChart(kubectl: Kubectl, chart: RenderedChart): Promis
   return applied + (await kubectl.apply(asManifest(chart.objects.filter((object) => object.kind !== "CustomResourceDefinition"))));
 }
 
-/** The chart's ClusterRole without one verb on one resource (pure). */
+/** The chart's ClusterRole or Role without one verb on one resource (pure). */
 export function withoutVerb(role: RenderedChart["clusterRole"], resource: string, verb: string): RenderedChart["clusterRole"] {
   const rules = role.rules
     .map((rule) => (rule.resources.includes(resource) ? { ...rule, verbs: rule.verbs.filter((candidate) => candidate !== verb) } : rule))
@@ -79,7 +81,7 @@ export function withoutVerb(role: RenderedChart["clusterRole"], resource: string
   return { ...role, rules };
 }
 
-/** Every (resource, verb) the ClusterRole grants, in its order (pure). */
+/** Every (resource, verb) a ClusterRole or Role grants, in its order (pure). */
 export const grantedVerbs = (role: RenderedChart["clusterRole"]): Array<{ resource: string; verb: string }> =>
   role.rules.flatMap((rule) => rule.resources.flatMap((resource) => rule.verbs.map((verb) => ({ resource, verb }))));
 

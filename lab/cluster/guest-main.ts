@@ -18,7 +18,7 @@ import { startControlPlane } from "./control-plane.js";
 import { LabKubelet } from "./kubelet.js";
 import { Kubectl } from "./kubectl.js";
 import { CHECK_NAMES, restartAgent, stopAgent, type Check, type CheckName, type ClusterLab } from "./lab.js";
-import { budgetStatusVisible } from "./budget-scenarios.js";
+import { budgetStatusVisible, clusterWideShareVisible } from "./budget-scenarios.js";
 import { annotateEnforced, deleteCleans, invalidEventVisible, liveEdit } from "./operator-scenarios.js";
 import { rbacEachVerbNeeded, rbacSufficient } from "./rbac-scenarios.js";
 import { apiserverOutageKeepsLimits, relistAfterCompaction } from "./resilience-scenarios.js";
@@ -36,6 +36,7 @@ const SCENARIOS: Array<[CheckName, (lab: ClusterLab) => Promise<Check>]> = [
   ["invalid-event-visible", invalidEventVisible],
   ["live-edit", liveEdit],
   ["budget-status-visible", budgetStatusVisible],
+  ["cluster-wide-share-visible", clusterWideShareVisible],
   ["apiserver-outage-keeps-limits", apiserverOutageKeepsLimits],
   ["relist-after-compaction", relistAfterCompaction],
   ["rbac-sufficient", rbacSufficient],

@@ -11,7 +11,7 @@ import type { LabKubelet } from "./kubelet.js";
 import type { Kubectl } from "./kubectl.js";
 
 export const CHECK_NAMES = [
-  "annotate-enforced", "invalid-event-visible", "live-edit", "budget-status-visible", "delete-cleans",
+  "annotate-enforced", "invalid-event-visible", "live-edit", "budget-status-visible", "cluster-wide-share-visible", "delete-cleans",
   "apiserver-outage-keeps-limits", "relist-after-compaction", "rbac-sufficient", "rbac-each-verb-needed",
 ] as const;
 export type CheckName = (typeof CHECK_NAMES)[number];

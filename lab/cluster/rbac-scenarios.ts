@@ -5,14 +5,29 @@
  * - rbac-each-verb-needed: for each (resource, verb) the role grants, the role without it is applied, the
  *   agent restarted and made to need it; `pacer status` must name that verb and resource as forbidden. The
  *   list/watch of pods, nodes, servicecidrs and bandwidthbudgets happen at every start; events need a bad
- *   annotation; bandwidthbudgets/status a budget whose status the agent has to write.
+ *   annotation; bandwidthbudgets/status a budget whose status the agent has to write; bandwidthnodes (patch,
+ *   status patch) a ClusterWide budget on the node, their create (and the Lease's) the object deleted first.
  */
-import { invalidProbeBudget } from "./budget-scenarios.js";
+import { clusterWideBudget, invalidProbeBudget } from "./budget-scenarios.js";
 import { asManifest, grantedVerbs, withoutVerb } from "./chart.js";
 import { egressEnforcing, M, poll, restartAgent, runningAgent, type Check, type ClusterLab } from "./lab.js";
 
 const EGRESS = "kubernetes.io/egress-bandwidth";
 const PROBE_BUDGET = "rbac-probe";
+const PROBE_CLUSTER_WIDE = "rbac-probe-cluster";
+
+/** What the chart grants: its ClusterRole's rules, then its Role's (the allocator's Lease). */
+const grantsOf = (lab: ClusterLab) => [
+  ...grantedVerbs(lab.chart.clusterRole).map((grant) => ({ ...grant, role: lab.chart.clusterRole })),
+  ...grantedVerbs(lab.chart.role).map((grant) => ({ ...grant, role: lab.chart.role })),
+];
+
+/** Before the restart: a create is needed only where the object is gone (the agent's BandwidthNode, the Lease). */
+async function prepare(lab: ClusterLab, resource: string, verb: string): Promise<void> {
+  if (verb !== "create") return;
+  if (resource === "bandwidthnodes") await lab.kubectl.run(["delete", "bwnode", lab.nodeName, "--ignore-not-found"]);
+  if (resource === "leases") await lab.kubectl.run(["-n", lab.chart.namespace, "delete", "lease", "pacer-allocator", "--ignore-not-found"]);
+}
 
 export async function rbacSufficient(lab: ClusterLab): Promise<Check> {
   const account = `system:serviceaccount:${lab.chart.namespace}:${lab.chart.serviceAccount}`;
@@ -26,7 +41,7 @@ export async function rbacSufficient(lab: ClusterLab): Promise<Check> {
   const logged403 = logs.filter((line) => /HTTP 403|forbidden/i.test(line));
   const steadyLogged = logged403.filter((line) => !starting(new Date(line.split(" ")[0] ?? "")));
   const used = new Set(records.map((record) => `${record.verb} ${record.resource}`));
-  const granted = grantedVerbs(lab.chart.clusterRole).map(({ resource, verb }) => `${verb} ${resource}`);
+  const granted = grantsOf(lab).map(({ resource, verb }) => `${verb} ${resource}`);
   const unused = granted.filter((grant) => !used.has(grant));
   return {
     name: "rbac-sufficient", pass: steadyForbidden.length === 0 && steadyLogged.length === 0 && unused.length === 0,
@@ -42,6 +57,12 @@ export async function rbacSufficient(lab: ClusterLab): Promise<Check> {
 async function provoke(lab: ClusterLab, resource: string, verb: string): Promise<void> {
   if (resource === "bandwidthbudgets/status") {
     await lab.kubectl.apply(invalidProbeBudget(PROBE_BUDGET));
+    return;
+  }
+  // a report (patch, and create when the object is gone) and the allocator's status write need a ClusterWide
+  // budget with a member on the node; get, list and watch happen at every start, the Lease every 2 s
+  if (resource.startsWith("bandwidthnodes")) {
+    await lab.kubectl.apply(clusterWideBudget(PROBE_CLUSTER_WIDE));
     return;
   }
   if (resource !== "events") return;
@@ -61,10 +82,11 @@ async function provoke(lab: ClusterLab, resource: string, verb: string): Promise
 export async function rbacEachVerbNeeded(lab: ClusterLab): Promise<Check> {
   const results: string[] = [];
   let pass = true;
-  for (const { resource, verb } of grantedVerbs(lab.chart.clusterRole)) {
-    await lab.kubectl.apply(asManifest([withoutVerb(lab.chart.clusterRole, resource, verb)]));
+  for (const { resource, verb, role } of grantsOf(lab)) {
+    await lab.kubectl.apply(asManifest([withoutVerb(role, resource, verb)]));
     try {
       await new Promise((resolve) => setTimeout(resolve, 1000)); // the authorizer's cache takes the change
+      await prepare(lab, resource, verb);
       const agent = await restartAgent(lab);
       await provoke(lab, resource, verb);
       const found = await poll(`pacer status naming ${verb} ${resource} as forbidden`, async () =>
@@ -73,9 +95,9 @@ export async function rbacEachVerbNeeded(lab: ClusterLab): Promise<Check> {
       if (found === undefined || line === undefined) pass = false;
       results.push(`without ${verb} ${resource}: ${line ?? "pacer status said nothing about it"}`);
     } finally {
-      await lab.kubectl.apply(asManifest([lab.chart.clusterRole]));
+      await lab.kubectl.apply(asManifest([lab.chart.clusterRole, lab.chart.role]));
       await lab.kubectl.run(["annotate", "pod", "netperf-client", `${EGRESS}-`], { allowFailure: true });
-      await lab.kubectl.run(["delete", "bwb", PROBE_BUDGET, "--ignore-not-found"], { allowFailure: true });
+      await lab.kubectl.run(["delete", "bwb", PROBE_BUDGET, PROBE_CLUSTER_WIDE, "--ignore-not-found"], { allowFailure: true });
     }
   }
   await new Promise((resolve) => setTimeout(resolve, 1000));

@@ -19,6 +19,10 @@ import { startAgent, type RunningAgent } from "../../src/agent/agent.js";
 import { CRD_NOT_INSTALLED } from "../../src/kube/budget-informer.js";
 import { INVALID_BUDGET_REASON } from "../../src/kube/budget-status-writer.js";
 import { fetchBudgets, fetchRanges } from "../../src/status/client.js";
+import { closeConnection } from "../../src/kube/api/connection.js";
+import { loadApiConnection } from "../../src/kube/api/load.js";
+import { BandwidthNodeClient } from "../../src/kube/bandwidth-nodes.js";
+import { allocationsOf, reportOf } from "../../src/budgets/wire.js";
 import type { KubeSuiteBackend } from "./backend.js";
 import { until } from "./informer-suite.js";
 
@@ -41,7 +45,7 @@ export function agentSourcesSuite(start: () => Promise<KubeSuiteBackend>): void 
     config = {
       ...loadConfig({ args: [], env: {} }),
       kubeconfig: backend.kubeconfig, nodeName: node, internalCidrs: ["192.0.2.0/24"],
-      socketPath: join(workDir, "pacer.sock"), stateDir: join(workDir, "state"), metricsAddress: "",
+      socketPath: join(workDir, "pacer.sock"), stateDir: join(workDir, "state"), metricsAddress: "", leaseNamespace: backend.releaseNamespace,
     };
     await backend.createNode({ name: node, podCIDRs: ["10.244.7.0/24", "fd00:244:7::/64"], addresses: [{ type: "InternalIP", address: "192.168.70.7" }] });
   });
@@ -127,12 +131,47 @@ export function agentSourcesSuite(start: () => Promise<KubeSuiteBackend>): void 
       const names = header.trim().split(/\s+/);
       const starts = names.map((name) => header.indexOf(name));
       const cells = (line: string) => starts.map((begin, index) => line.slice(begin, starts[index + 1] ?? line.length).trim());
-      assert.deepEqual(names, ["NAME", "EGRESS", "INGRESS", "SCOPE", "MODE", "ACCEPTED", "AGE"], table);
+      assert.deepEqual(names, ["NAME", "EGRESS", "INGRESS", "SCOPE", "MODE", "ACCEPTED", "DEMAND", "ALLOCATED", "NODES", "AGE"], table);
       assert.deepEqual(lines.map((line) => cells(line).slice(0, 6)), [
         ["broken", "10Q", "", "OutsideCluster", "PerNode", "False"],
         ["shared", "10M", "", "OutsideCluster", "PerNode", "True"],
       ], table);
     }
+  });
+
+  it("a ClusterWide budget: the agent takes the allocator's Lease, reports in its own BandwidthNode, and enforces its allocation with an expiry and a floor to fall back to", async () => {
+    await applyBudget("cw", { podSelector: { matchLabels: { app: "crawler" } }, egress: "10M", mode: "ClusterWide", minPerNode: "200k" });
+    await createPod("w1", { app: "crawler" });
+    await startTheAgent();
+    const uid = (await backend.budget("cw"))?.metadata?.uid ?? "";
+    const timeline = (): { bitsPerSecond: number; expiresInMs?: number; fallbackBitsPerSecond?: number } | undefined =>
+      [...kernel.budgets.values()].find(({ share }) => share.key === `${backend.namespace}/cw/${uid}`)?.share;
+    await wait("the budget's timeline at the floor", () => timeline()?.bitsPerSecond === 200_000, () => JSON.stringify(timeline()));
+    // w1 sends more than the floor lets through: its timeline counts bytes and holds packets back
+    const sender = setInterval(() => kernel.send(`${backend.namespace}/cw/${uid}`, "egress", 25_000, 10), 100);
+    try {
+      await wait("an allocation above the floor", () => (timeline()?.bitsPerSecond ?? 0) > 1_000_000, () => JSON.stringify([timeline(), agent?.status().clusterBudgets]), 30_000);
+    } finally {
+      clearInterval(sender);
+    }
+    const share = timeline()!;
+    assert.ok(share.bitsPerSecond <= 9_500_000, `never above the budget less its 5% reserve: ${share.bitsPerSecond}`);
+    assert.ok((share.expiresInMs ?? 0) > 60_000 && (share.expiresInMs ?? 0) <= 90_000, `the kernel falls back by itself unless renewed: ${share.expiresInMs}`);
+    assert.equal(share.fallbackBitsPerSecond, 200_000, "to the floor, never unlimited, never zero");
+    const status = agent?.status().clusterBudgets;
+    assert.equal(status?.allocator, "leader");
+    assert.ok((status?.reportsWritten ?? 0) >= 1);
+    const connection = await loadApiConnection(backend.kubeconfig);
+    try {
+      const own = await new BandwidthNodeClient(connection).get(node);
+      const entry = own ? reportOf(own)?.budgets.get(`${backend.namespace}/cw/${uid}/Egress`) : undefined;
+      assert.ok(entry && entry.members >= 1, JSON.stringify(own?.spec));
+      const allocation = own ? allocationsOf(own)?.allocations.get(`${backend.namespace}/cw/${uid}/Egress`) : undefined;
+      assert.ok(allocation && allocation.bitsPerSecond > 1_000_000, JSON.stringify(own?.status));
+    } finally {
+      closeConnection(connection);
+    }
+    await wait("no API problem", () => agent?.status().kubernetesApi.length === 0, () => JSON.stringify(agent?.status().kubernetesApi));
   });
 
   it("without the CRD: the agent starts and limits Pods, pacer status says what to install; installed, budgets apply", async () => {

@@ -41,6 +41,8 @@ export interface KubeSuiteBackend {
   readonly kubeconfig: string;
   /** Where the suites' Pods and Events live. */
   readonly namespace: string;
+  /** Where the agent's own namespaced objects live (the chart's release namespace: the allocator's Lease). */
+  readonly releaseNamespace: string;
   /** A Pod bound to `nodeName` with IPs 10.0.0.1 and fd00::1 (as a kubelet reports them). */
   createPod(pod: SuitePod): Promise<void>;
   setAnnotations(name: string, annotations: Record<string, string>): Promise<void>;
@@ -71,6 +73,8 @@ export interface KubeSuiteBackend {
   budget(name: string): Promise<BudgetObjectWithStatus | null>;
   /** false: the BandwidthBudget CRD is removed (its objects with it); true: installed again and served. */
   setBudgetCrdInstalled(installed: boolean): Promise<void>;
+  /** Deletes a BandwidthNode (cluster-scoped) if it exists. */
+  deleteBandwidthNode(name: string): Promise<void>;
   /** `kubectl get bwb` in the suite's namespace, as an operator reads it; null where there is no kubectl (the double). */
   budgetsTable(): Promise<string | null>;
   /** The code under test's Event writes so far, in order, as verbs ("create" | "patch"); by Event name if given. */
@@ -96,6 +100,7 @@ export async function startDoubleBackend(): Promise<KubeSuiteBackend> {
     name: "the API-server test double",
     kubeconfig,
     namespace,
+    releaseNamespace: "pk-release",
     async createPod(pod) {
       apiserver.pods.upsert(toObject(pod));
     },
@@ -131,6 +136,9 @@ export async function startDoubleBackend(): Promise<KubeSuiteBackend> {
       // as on the real server: removing the CRD deletes its objects (watchers see them go), then 404
       if (!installed) for (const object of apiserver.budgets.list([]).items) apiserver.budgets.delete(object.metadata.namespace, object.metadata.name);
       apiserver.setServed("bandwidthbudgets", installed);
+    },
+    async deleteBandwidthNode(name) {
+      apiserver.bandwidthNodes.delete("", name);
     },
     async budgetsTable() {
       return null;

@@ -54,6 +54,7 @@ export async function startClusterBackend(): Promise<KubeSuiteBackend> {
       name: `kube-apiserver ${tools.kubernetesVersion} with etcd`,
       kubeconfig,
       namespace,
+      releaseNamespace: chart.namespace,
       async createPod(pod: SuitePod) {
         await kubectl.apply(JSON.stringify({
           apiVersion: "v1", kind: "Pod",
@@ -136,6 +137,9 @@ export async function startClusterBackend(): Promise<KubeSuiteBackend> {
         }
         await kubectl.apply(asManifest(crds));
         await crdsEstablished(kubectl, crds);
+      },
+      async deleteBandwidthNode(name) {
+        await kubectl.run(["delete", "bandwidthnode", name, "--ignore-not-found"]);
       },
       async budgetsTable() {
         return (await kubectl.run(["-n", namespace, "get", "bwb"])).stdout;

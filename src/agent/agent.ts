@@ -37,7 +37,10 @@ import type { RangeSource } from "../scope/range-source.js";
 import { LateDatapath } from "./late-datapath.js";
 import { KernelReprober, reprobeIntervalMs } from "./reprobe.js";
 import { ManagerSwitch } from "./manager-state.js";
-import { defaultProbe, openEdt, openInformer, openKubernetesEvents, type EdtProbe } from "./seams.js";
+import { defaultProbe, openClusterBudgets, openEdt, openInformer, openKubernetesEvents, type EdtProbe } from "./seams.js";
+import type { ClusterBudgets } from "./cluster-budgets.js";
+import { perNodeShare } from "../bandwidth/budget-timelines.js";
+import { leaseNamespaceOf } from "./lease-namespace.js";
 
 export interface AgentOverrides {
   podSource?: PodSource;
@@ -59,6 +62,8 @@ export interface AgentOverrides {
   log?: (line: string) => void;
   /** How long stop() waits for pending Events to be written before dropping them (default 2000 ms). */
   eventFlushDeadlineMs?: number;
+  /** false: no ClusterWide budget protocol even with the Kubernetes sources (ClusterWide budgets hold their floor). */
+  clusterBudgets?: boolean;
 }
 
 export interface RunningAgent {
@@ -136,8 +141,10 @@ export async function startAgent(config: AgentConfig, overrides: AgentOverrides 
     internalRanges: () => ranges.ranges().length,
   });
 
+  let clusterBudgets: ClusterBudgets | null = null;
   reconciler = new Reconciler({
     datapath: lateDatapath,
+    shareOf: (budget, direction) => (clusterBudgets ?? { shareOf: perNodeShare }).shareOf(budget, direction),
     manager,
     resolver: overrides.resolver ?? new IpNetnsResolver({ netnsDir: config.netnsDir, inspector: new NativeInspector(), log }),
     events,
@@ -176,6 +183,7 @@ export async function startAgent(config: AgentConfig, overrides: AgentOverrides 
       invalidBudgets: budgets.problems().length,
       internalRanges: ranges.ranges().length,
       kubernetesApi: apiAccess.problems(),
+      ...(clusterBudgets === null ? {} : { clusterBudgets: clusterBudgets.report() }),
     };
   };
   const budgetsReport = (): BudgetsReport => ({ budgets: reconciler?.budgetRows() ?? [], problems: budgets.problems() });
@@ -208,7 +216,21 @@ export async function startAgent(config: AgentConfig, overrides: AgentOverrides 
     const manifests = config.podsDir && !overrides.podSource ? createPodsDirSource({ dir: config.podsDir, nodeName: config.nodeName, log }) : null;
     const podSource = overrides.podSource ?? manifests ?? (await openInformer(kubeOptions));
     cleanups.push(() => podSource.stop());
-    await startClusterSources({ config, overrides, manifests, kubeOptions, events, budgets, ranges, reconciler, loop, cleanups });
+    const kubernetes = !config.podsDir && !overrides.podSource;
+    if (kubernetes && overrides.clusterBudgets !== false) {
+      const opened = await openClusterBudgets({
+        ...kubeOptions, candidate: config.allocatorCandidate, leaseNamespace: await leaseNamespaceOf(config.leaseNamespace),
+        datapath: () => (manager.enabled ? lateDatapath.current : null), budgets: () => budgets.budgets(),
+        timelines: () => reconciler?.budgetRows() ?? [], sharesChanged: () => void loop.trigger(),
+      });
+      clusterBudgets = opened;
+      cleanups.push(() => opened.stop());
+    }
+    await startClusterSources({
+      config, overrides, manifests, kubeOptions, events, budgets, ranges, reconciler, loop, cleanups,
+      onBudgetEvent: (event) => clusterBudgets?.observeBudgets(event),
+    });
+    await clusterBudgets?.start();
     await podSource.start((event) => {
       reconciler?.applyEvent(event);
       void loop.trigger();

@@ -17,7 +17,7 @@ import type { BudgetBook } from "../budgets/budget-book.js";
 import type { AgentConfig } from "../config/config.js";
 import type { BudgetStatusWriter } from "../kube/budget-status-writer.js";
 import type { EventSink } from "../kube/events.js";
-import type { ObjectSource, PodSource } from "../kube/pod.js";
+import type { ObjectEvent, ObjectSource, PodSource } from "../kube/pod.js";
 import type { RangeBook } from "../scope/range-book.js";
 import type { RangeSource } from "../scope/range-source.js";
 import { openBudgetSource, openBudgetStatusWriter, openRangeSources, type KubeOptions } from "./seams.js";
@@ -38,6 +38,8 @@ export interface ClusterSourcesInput {
   loop: ReconcileLoop;
   cleanups: Array<() => Promise<void>>;
   firstListWaitMs?: number;
+  /** Also told every budget event (ClusterWide budgets read the floor in use from the status). */
+  onBudgetEvent?: (event: ObjectEvent<BudgetObject>) => void;
 }
 
 export async function startClusterSources(input: ClusterSourcesInput): Promise<void> {
@@ -59,6 +61,7 @@ export async function startClusterSources(input: ClusterSourcesInput): Promise<v
       reconciler.setBudgets(budgets.budgets());
       void loop.trigger();
       writer?.apply(event);
+      input.onBudgetEvent?.(event);
     }));
   }
   for (const source of rangeSources) {

@@ -12,6 +12,7 @@ import type { ObjectSource, PodSource } from "../kube/pod.js";
 import type { BudgetObjectWithStatus } from "../budgets/budget-status.js";
 import type { BudgetStatusWriter } from "../kube/budget-status-writer.js";
 import type { RangeSource } from "../scope/range-source.js";
+import type { ClusterBudgets, ClusterBudgetsOptions } from "./cluster-budgets.js";
 
 export interface EdtVerdict {
   edt: { available: boolean; reason: string | null };
@@ -64,4 +65,11 @@ export async function openBudgetStatusWriter(options: KubeOptions & { events: Ev
 export async function openRangeSources(options: KubeOptions): Promise<RangeSource[]> {
   const { createClusterRangeSources } = await import("../kube/range-informers.js");
   return createClusterRangeSources(options);
+}
+
+/** ClusterWide budgets' protocol (cluster-budgets.ts) on its own API connection. */
+export async function openClusterBudgets(options: KubeOptions & Omit<ClusterBudgetsOptions, "connection" | "nodeName" | "access" | "log">): Promise<ClusterBudgets> {
+  const [{ ClusterBudgets }, { loadApiConnection }] = await Promise.all([import("./cluster-budgets.js"), import("../kube/api/load.js")]);
+  const connection = await loadApiConnection(options.kubeconfig, { log: options.log });
+  return new ClusterBudgets({ ...options, connection });
 }

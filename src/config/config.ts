@@ -34,6 +34,10 @@ export interface AgentConfig {
   bpffsDir: string;
   netnsDir: string;
   resyncIntervalMs: number;
+  /** Stands for election as the allocator of ClusterWide budgets (a handful of nodes suffice; docs/cluster-budgets.md). */
+  allocatorCandidate: boolean;
+  /** Where the allocator's Lease lives; "" = the agent's own namespace (its ServiceAccount's). */
+  leaseNamespace: string;
 }
 
 export class ConfigError extends Error {
@@ -72,6 +76,8 @@ export const CONFIG_KEYS = {
   bpffsDir: { kind: "string", flag: "--bpffs-dir", env: "PACER_BPFFS_DIR", default: () => "/sys/fs/bpf/pacer" },
   netnsDir: { kind: "string", flag: "--netns-dir", env: "PACER_NETNS_DIR", default: () => "/var/run/netns" },
   resyncInterval: { kind: "duration", flag: "--resync-interval", env: "PACER_RESYNC_INTERVAL", default: () => "10s" },
+  allocatorCandidate: { kind: "boolean", flag: "--allocator-candidate", env: "PACER_ALLOCATOR_CANDIDATE", default: () => true },
+  leaseNamespace: { kind: "string", flag: "--lease-namespace", env: "PACER_LEASE_NAMESPACE", default: () => "" },
 } satisfies Record<string, KeySpec>;
 
 export type ConfigKey = keyof typeof CONFIG_KEYS;
@@ -112,6 +118,8 @@ export function loadConfig({ args, env = process.env, readFile = (path) => readF
     bpffsDir: toText("bpffsDir", raw.bpffsDir),
     netnsDir: toText("netnsDir", raw.netnsDir),
     resyncIntervalMs: positive("resyncInterval", toDuration("resyncInterval", raw.resyncInterval)),
+    allocatorCandidate: toBoolean("allocatorCandidate", raw.allocatorCandidate),
+    leaseNamespace: toText("leaseNamespace", raw.leaseNamespace),
   };
 }
 

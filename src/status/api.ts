@@ -6,6 +6,7 @@ import type { BudgetStatusRow } from "../bandwidth/budget-timelines.js";
 import type { PodStatusRow } from "../bandwidth/status-row.js";
 import type { KubernetesApiProblem } from "../kube/api/access.js";
 import { formatBitsPerSecond } from "../bandwidth/quantity.js";
+import { approximateQuantity } from "../budgets/summary-wire.js";
 
 export interface BandwidthManagerStatus {
   /** true: EDT with BPF is enforcing; false: Disabled (reason). */
@@ -35,6 +36,13 @@ export interface StatusReport {
   internalRanges: number;
   /** Kubernetes API requests that fail now (forbidden, unauthorized, unreachable), with what to do; [] when none. */
   kubernetesApi: KubernetesApiProblem[];
+  /** ClusterWide budgets (Kubernetes mode): this agent's allocator role and its node's shares; absent otherwise. */
+  clusterBudgets?: {
+    allocator: "leader" | "candidate" | "not a candidate";
+    shares: Array<{ key: string; bitsPerSecond: number; fallbackBitsPerSecond: number; expiresInMs: number }>;
+    reportsWritten: number;
+    reportsFailed: number;
+  };
 }
 
 export interface LimitsReport {
@@ -73,6 +81,16 @@ export function kubernetesApiLines(problems: readonly KubernetesApiProblem[] | u
     const status = problem.statusCode === null ? "no answer" : `HTTP ${problem.statusCode}`;
     return `Kubernetes API: ${problem.verb} ${problem.resource} failing since ${problem.since} (${status}: ${problem.message}): ${problem.action}`;
   });
+}
+
+/** `pacer status` lines for ClusterWide budgets (pure): the allocator role, then one line per budget share. */
+export function clusterBudgetLines(report: StatusReport["clusterBudgets"]): string[] {
+  if (report === undefined) return [];
+  const lines = [`ClusterWide budgets: allocator ${report.allocator}; reports written ${report.reportsWritten}, failed ${report.reportsFailed}`];
+  for (const share of report.shares) {
+    lines.push(`  ${share.key}: share ${approximateQuantity(share.bitsPerSecond)} on this node, falls back to ${approximateQuantity(share.fallbackBitsPerSecond)} in ${Math.round(share.expiresInMs / 1000)} s unless renewed`);
+  }
+  return lines;
 }
 
 const capitalized = (text: string): string => `${text.charAt(0).toUpperCase()}${text.slice(1)}`;

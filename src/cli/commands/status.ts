@@ -3,7 +3,7 @@
  * `BandwidthManager: EDT with BPF [CUBIC] [eth0]` or `BandwidthManager: Disabled (<reason>)`.
  * Exit 0 enabled, 3 disabled (so scripts can tell), 1 agent unreachable, 2 usage error.
  */
-import { kubernetesApiLines } from "../../status/api.js";
+import { clusterBudgetLines, kubernetesApiLines } from "../../status/api.js";
 import { fetchStatus } from "../../status/client.js";
 import { parseClientArgs } from "../../status/client-args.js";
 
@@ -38,6 +38,7 @@ export async function run(args: string[]): Promise<number> {
     console.log(`Limits: ${counts || "none"}`);
     const invalid = report.invalidBudgets > 0 ? ` (${report.invalidBudgets} invalid: pacer budgets says why)` : "";
     console.log(`Budgets on this node: ${report.budgets}${invalid}  Inside the cluster: ${report.internalRanges} range(s) (pacer ranges)`);
+    for (const line of clusterBudgetLines(report.clusterBudgets)) console.log(line);
     for (const line of kubernetesApiLines(report.kubernetesApi)) console.log(line);
   }
   return report.bandwidthManager.enabled ? 0 : 3;

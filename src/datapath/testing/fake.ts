@@ -27,11 +27,19 @@ interface FakeEntry {
 export class FakeKernel {
   readonly entries = new Map<string, FakeEntry>();
   readonly budgets = new Map<string, { share: BudgetShare; slot: number }>();
+  /** Traffic the fake "sent" through a budget timeline (send()); the real kernel counts it per packet. */
+  readonly budgetCounters = new Map<string, { bytes: number; delayedPackets: number }>();
   internalRanges: string[] = [];
   /** Namespaces that exist; undefined means every path exists. */
   existingNetns: Set<string> | undefined;
   /** Count of kernel operations, for tests that assert idempotence costs nothing. */
   writes = 0;
+
+  /** Charges `bytes` (and `delayedPackets` held back) to a budget timeline's counters, as traffic would. */
+  send(key: string, direction: Direction, bytes: number, delayedPackets = 0): void {
+    const counters = this.budgetCounters.get(entryKey(key, direction)) ?? { bytes: 0, delayedPackets: 0 };
+    this.budgetCounters.set(entryKey(key, direction), { bytes: counters.bytes + bytes, delayedPackets: counters.delayedPackets + delayedPackets });
+  }
 
   /** Simulates someone inside the Pod removing what the datapath installed. */
   tamper(podKey: string, direction: Direction, piece: RepairedPiece): void {
@@ -129,7 +137,7 @@ export class FakeDatapath implements Datapath {
     this.assertOpen();
     return [...this.kernel.budgets.values()].map(({ share, slot }) => ({
       key: share.key, direction: share.direction, slot, scope: share.scope, bitsPerSecond: share.bitsPerSecond,
-      counters: { packets: 0, bytes: 0, delayedPackets: 0, horizonDrops: 0 },
+      counters: { packets: 0, horizonDrops: 0, ...(this.kernel.budgetCounters.get(entryKey(share.key, share.direction)) ?? { bytes: 0, delayedPackets: 0 }) },
     }));
   }
 

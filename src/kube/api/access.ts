@@ -30,6 +30,9 @@ export function statusCodeOf(error: unknown): number | null {
 
 /** What an operator does about a failed `verb resource` request with this status (pure). */
 export function actionFor(verb: string, resource: string, statusCode: number | null, apiGroup = ""): string {
+  if (statusCode === 403 && resource === "leases") {
+    return `grant verb "${verb}" on resource "leases" (API group "${apiGroup}") to the agent's ServiceAccount in the Lease's namespace (--lease-namespace, default the agent's own): it is in the rules of the chart's Role (deploy/helm/pacer/templates/role.yaml)`;
+  }
   if (statusCode === 403) {
     return `grant verb "${verb}" on resource "${resource}" (API group "${apiGroup}") to the agent's ServiceAccount: it is in the rules of the chart's ClusterRole (deploy/helm/pacer/templates/clusterrole.yaml)`;
   }

@@ -20,7 +20,7 @@ export class KubeApiError extends Error {
 }
 
 export interface KubeRequest {
-  method: "GET" | "POST" | "PATCH";
+  method: "GET" | "POST" | "PATCH" | "PUT";
   /** API path, e.g. /api/v1/pods. */
   path: string;
   query?: Record<string, string>;

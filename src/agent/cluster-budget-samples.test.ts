@@ -1,0 +1,46 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import type { Budget } from "../budgets/budget.js";
+import type { AppliedBudget } from "../datapath/datapath.js";
+import { datapathShareOf, protocolKey, samplesOf, termsOf, timelineOf } from "./cluster-budget-samples.js";
+
+const budget = (mode: Budget["mode"], egress: number | null, ingress: number | null = null): Budget => ({
+  key: "ns/crawlers/u1", namespace: "ns", name: "crawlers", uid: "u1", generation: 1, selector: {}, rates: { egress, ingress },
+  scope: "outside-cluster", mode, minPerNodeBitsPerSecond: mode === "ClusterWide" ? 300_000 : null,
+});
+const applied = (bytes: number, delayedPackets = 0): AppliedBudget => ({
+  key: "ns/crawlers/u1", direction: "egress", slot: 1, scope: "outside-cluster", bitsPerSecond: 1e6, counters: { packets: 0, bytes, delayedPackets, horizonDrops: 0 },
+});
+
+describe("ClusterWide samples from the datapath", () => {
+  it("maps timelines to protocol keys and back", () => {
+    assert.equal(protocolKey("ns/crawlers/u1", "egress"), "ns/crawlers/u1/Egress");
+    assert.deepEqual(timelineOf("ns/crawlers/u1/Ingress"), { budgetKey: "ns/crawlers/u1", direction: "ingress" });
+  });
+
+  it("gives the allocator every ClusterWide budget's terms per direction, no PerNode one", () => {
+    assert.deepEqual([...termsOf([budget("ClusterWide", 30e6, 10e6), { ...budget("PerNode", 5e6), key: "ns/other/u2" }])], [
+      ["ns/crawlers/u1/Egress", { bitsPerSecond: 30e6, floorBitsPerSecond: 300_000 }],
+      ["ns/crawlers/u1/Ingress", { bitsPerSecond: 10e6, floorBitsPerSecond: 300_000 }],
+    ]);
+  });
+
+  it("counts the members whose bytes grew, at least one when the budget's bytes grew", () => {
+    const timelines = [{ budget: budget("ClusterWide", 30e6), direction: "egress" as const, members: ["ns/a", "ns/b", "ns/c"] }];
+    const before = new Map([["ns/a\u0000egress", 100], ["ns/b\u0000egress", 100], ["ns/c\u0000egress", 100]]);
+    const now = new Map([["ns/a\u0000egress", 900], ["ns/b\u0000egress", 100], ["ns/c\u0000egress", 500]]);
+    const common = { atMs: 500, timelines, floorOf: () => 300_000 };
+    const [sample] = samplesOf({ ...common, applied: [applied(5000, 7)], before, now, previousBudgetBytes: new Map([["ns/crawlers/u1/Egress", 4000]]) });
+    assert.deepEqual(sample, { key: "ns/crawlers/u1/Egress", floorBitsPerSecond: 300_000, atMs: 500, bytes: 5000, delayedPackets: 7, activeMembers: 2 });
+    const [quiet] = samplesOf({ ...common, applied: [applied(5000)], before: now, now, previousBudgetBytes: new Map([["ns/crawlers/u1/Egress", 4000]]) });
+    assert.equal(quiet?.activeMembers, 1);
+    const [idle] = samplesOf({ ...common, applied: [applied(5000)], before: now, now, previousBudgetBytes: new Map([["ns/crawlers/u1/Egress", 5000]]) });
+    assert.equal(idle?.activeMembers, 0);
+    assert.deepEqual(samplesOf({ ...common, applied: [], before, now, previousBudgetBytes: new Map() }), [], "not in the datapath yet: no sample");
+  });
+
+  it("hands the datapath a share with its expiry relative to now, never below 1k", () => {
+    assert.deepEqual(datapathShareOf({ bitsPerSecond: 12e6, expiresAtMs: 91_000, fallbackBitsPerSecond: 0 }, 1000), { bitsPerSecond: 12e6, expiresInMs: 90_000, fallbackBitsPerSecond: 1000 });
+    assert.deepEqual(datapathShareOf({ bitsPerSecond: 5e6, expiresAtMs: 1000, fallbackBitsPerSecond: 2e5 }, 1000), { bitsPerSecond: 2e5, expiresInMs: 1000, fallbackBitsPerSecond: 2e5 }, "past its expiry: the fallback");
+  });
+});
