@@ -9,6 +9,9 @@
  *   (hand-over.ts); only nodes whose allocations change, or that asked for a fresh answer (resyncFromSeq),
  *   get a write — one write per node, whatever the number of its budgets; an increase waits until the
  *   node's last write is a second old (a trickle of acknowledgements would otherwise write it each tick).
+ * - A released budget (BudgetReport.released: the node's senders stopped, and it capped itself at its floor
+ *   until answered) loses its share and its claim at once (hand-over.ts release): what it held goes to
+ *   the others in the same tick, without a decrease and an acknowledgement in between.
  * - Silent nodes expire under liveness.ts's rule; an expired node keeps min(floor, claim) per budget off
  *   the capacity (its kernel fell back to that, and its Pods may still send) until it reports again or its
  *   object is deleted.
@@ -17,7 +20,7 @@
 import { splitBudget, type NodeDemand } from "./allocator.js";
 import { DEFAULT_SUMMARY, SummaryThrottle, type BudgetSummary } from "./budget-summary.js";
 import type { CoordinatorTuning } from "./coordinator-tuning.js";
-import { acknowledge, bookFromPublished, claimOf, currentOf, planHandOver, publish, type ShareBook } from "./hand-over.js";
+import { acknowledge, bookFromPublished, claimOf, currentOf, planHandOver, publish, release, type ShareBook } from "./hand-over.js";
 import { ApiHealth, isExpired } from "./liveness.js";
 import type { BudgetKey, BudgetTerms, NodeAllocations, NodeReport } from "./protocol.js";
 
@@ -124,6 +127,10 @@ export class Coordinator {
       } else if (book) {
         const claim = claimOf(book);
         acknowledge(book, now.appliedGeneration);
+        // Released (its senders stopped; node-shares.ts): the node is capped at its floor until answered, so
+        // its claim goes now. An answer is written when the share changed, or when the node has senders
+        // again (it stays capped until one comes).
+        if (now.released === true && (release(book) || now.members > 0)) state.needsWrite = true;
         if (claimOf(book) !== claim) this.dirty.add(key);
       }
       if (before === undefined || now === undefined || before.demandBitsPerSecond !== now.demandBitsPerSecond || before.members !== now.members || before.heldBack !== now.heldBack || before.unbounded !== now.unbounded) this.dirty.add(key);

@@ -8,6 +8,10 @@
  *                                                  still held back — so a node 3× short needs two rounds)
  *                       : 1.1·(peak rate over the last peakWindowMs)
  *   demand   = the floor on the first sample of a node with members (no rate yet); 0 without traffic.
+ *   demand   = 0 at once when no selected Pod sent in the sample (activeMembers 0), whatever the peak: the
+ *              node's senders stopped, and its share is better used elsewhere now than in 2 s (the peak
+ *              window kept 1.1× the old peak that long: half of the 5-s settling goal). A sender that
+ *              starts again gets the floor at once (node-shares.ts) and reports as a new sender.
  *   unbounded: the spell began within a peak window of gaining members (a new sender), or k reached 3
  *              (more than 10× short): it wants as much as it can get, and the allocator lets it rise
  *              with the level (allocator.ts). It lasts until the node is no longer held back.
@@ -95,6 +99,15 @@ export class DemandEstimator {
       return this.estimate;
     }
     const rate = ((sample.bytes - previous.bytes) * 8 * 1000) / (sample.atMs - previous.atMs);
+    if (members === 0) {
+      // Nobody sent: no peak to carry (a burst across two samples has a member in each).
+      this.rates.length = 0;
+      this.spellShare = null;
+      this.failedProbes = 0;
+      this.spellUnbounded = false;
+      this.estimate = { rateBitsPerSecond: rate, heldBack: false, unbounded: false, demandBitsPerSecond: 0, members };
+      return this.estimate;
+    }
     const heldBack = sample.delayedPackets > previous.delayedPackets;
     this.rates.push({ atMs: sample.atMs, bitsPerSecond: rate });
     while (this.rates.length > 0 && (this.rates[0]?.atMs ?? 0) <= sample.atMs - this.tuning.peakWindowMs) this.rates.shift();

@@ -81,7 +81,7 @@ export class NodeProtocol {
     for (const sample of samples) {
       const floor = this.shares.floorFor(sample.key, sample.floorBitsPerSecond);
       const before = this.estimators.get(sample.key)?.current.members ?? 0;
-      local.push({ key: sample.key, floorBitsPerSecond: floor, gainedSender: before === 0 && sample.activeMembers > 0 });
+      local.push({ key: sample.key, floorBitsPerSecond: floor, gainedSender: before === 0 && sample.activeMembers > 0, idle: sample.activeMembers === 0 });
       let estimator = this.estimators.get(sample.key);
       if (estimator === undefined) this.estimators.set(sample.key, (estimator = new DemandEstimator({ ...DEFAULT_ESTIMATOR, floorBitsPerSecond: floor })));
       estimator.setFloor(floor);
@@ -102,7 +102,7 @@ export class NodeProtocol {
   private decide(nowMs: number): SampleResult {
     this.enforced = this.shares.enforce(nowMs, this.local);
     for (const [key, share] of this.enforced) this.intervalShare.set(key, Math.min(this.intervalShare.get(key) ?? Infinity, share.bitsPerSecond));
-    const budgets = new Map([...this.reported].map(([key, entry]) => [key, { ...entry, appliedGeneration: this.shares.appliedGeneration(key) }]));
+    const budgets = new Map([...this.reported].map(([key, entry]) => [key, { ...entry, appliedGeneration: this.shares.appliedGeneration(key), ...(this.shares.released(key) ? { released: true } : {}) }]));
 
     const resyncFromSeq = this.shares.resyncFromSeq;
     const urgent = this.shares.acknowledgementDue || (resyncFromSeq > 0 && this.lastSucceededSeq < resyncFromSeq);
