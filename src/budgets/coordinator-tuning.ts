@@ -25,7 +25,10 @@ export interface CoordinatorTuning {
   handOver: HandOverMode;
   /** Relative change below which an allocation is not rewritten. */
   stickiness: number;
-  /** A node's status gets an increase at most this often (decreases go at once: others wait on them). */
+  /**
+   * A node's status gets a partial increase at most this often (decreases go at once: others wait on them;
+   * an increase that reaches the target goes at once too: it is the last).
+   */
   increaseIntervalMs: number;
   /** Fraction of the reserve the hand-over may lend to increases ahead of acknowledgements (hand-over.ts). */
   handOverBorrow: number;

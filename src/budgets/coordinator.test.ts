@@ -97,6 +97,28 @@ describe("Coordinator", () => {
     assert.equal(coordinator.claimedBitsPerSecond(KEY), 97.5 * M, "at most 95% + 2.5% while a has not acknowledged");
   });
 
+  it("writes the increase that reaches the target at once after a partial one; another partial one waits a second, and says when", () => {
+    const coordinator = new Coordinator(DEFAULT_COORDINATOR, 0, [], budgets);
+    coordinator.nodeObserved(0, observed("a", 1, {}));
+    coordinator.nodeObserved(0, observed("c", 1, {}));
+    coordinator.tick(1000);
+    coordinator.nodeObserved(1500, observed("a", 2, { appliedGeneration: 1 }));
+    coordinator.nodeObserved(1500, observed("c", 2, { appliedGeneration: 1 }));
+    coordinator.nodeObserved(1500, observed("b", 1, {}));
+    const first = coordinator.tick(2000).statusWrites;
+    assert.deepEqual(Object.keys(bitsOf(first)).sort(), ["a", "b", "c"], "a and c decrease to a third each");
+    assert.equal(bitsOf(first).b, 2.5, "lent ahead of a's and c's acknowledgements");
+    assert.equal(coordinator.dueAtMs, Infinity, "nothing deferred");
+    coordinator.nodeObserved(2100, observed("a", 3, { appliedGeneration: generationOf(first, "a") }));
+    const partial = coordinator.tick(2200).statusWrites;
+    assert.deepEqual(partial, [], "a's ack frees only part of b's target: that part waits, b was written 0.2 s ago");
+    assert.equal(coordinator.dueAtMs, 3000);
+    coordinator.nodeObserved(2300, observed("c", 3, { appliedGeneration: generationOf(first, "c") }));
+    const rest = coordinator.tick(2400).statusWrites;
+    assert.ok(Math.abs((bitsOf(rest).b ?? 0) - 95 / 3) < 0.01, `c's ack completes it: b reaches its target at once (${JSON.stringify(bitsOf(rest))})`);
+    assert.ok(coordinator.claimedBitsPerSecond(KEY) <= 95 * M + 1);
+  });
+
   it("believes a held-back node's probe until the agent says it is unbounded ('escalating'); the other policies", () => {
     const probing = (policy: "escalating" | "unbounded" | "reported", unbounded: boolean): Record<string, number> => {
       const coordinator = new Coordinator({ ...TUNING, heldBackDemand: policy }, 0, [], budgets);
