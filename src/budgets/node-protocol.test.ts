@@ -109,4 +109,19 @@ describe("NodeProtocol", () => {
     assert.equal(stopped.reason, "released", "half a second after the last write: urgent");
     assert.deepEqual(stopped.report?.budgets.get(KEY), { demandBitsPerSecond: 0, members: 0, heldBack: false, unbounded: false, appliedGeneration: 1, released: true });
   });
+
+  it("does not release while its writes fail (the allocator would not hear of it; a Pod pausing in an outage would sit at the floor)", () => {
+    const protocol = new NodeProtocol({ previousReport: null, kernel: new Map() });
+    const counters = new Counters();
+    protocol.sample(0, counters.sample(0, 0, false));
+    protocol.reportSucceeded(0, 10);
+    protocol.statusObserved(0, answer(1, 40 * M, 1));
+    protocol.sample(500, counters.sample(500, 40, false));
+    const sending = protocol.sample(1000, counters.sample(1000, 40, false));
+    assert.ok(sending.report !== null);
+    protocol.reportFailed(2000, 0.5);
+    const stopped = protocol.sample(2500, counters.sample(2500, 0, false).map((sample) => ({ ...sample, activeMembers: 0 })));
+    assert.equal(stopped.kernel.get(KEY)?.bitsPerSecond, 40 * M, "keeps its share, as through any outage");
+    assert.equal(stopped.report?.budgets.get(KEY)?.released, undefined);
+  });
 });

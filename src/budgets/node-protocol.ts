@@ -78,10 +78,13 @@ export class NodeProtocol {
   sample(nowMs: number, samples: readonly LocalBudgetSample[]): SampleResult {
     const budgets = new Map<BudgetKey, BudgetReport>();
     const local: LocalBudget[] = [];
+    // A release helps only if the allocator hears of it: not while writes fail (an API outage), when the cap
+    // would keep a Pod that pauses at its floor until the API is back, for nobody's gain.
+    const canRelease = !this.throttle.failing && !this.shares.cutOff(nowMs);
     for (const sample of samples) {
       const floor = this.shares.floorFor(sample.key, sample.floorBitsPerSecond);
       const before = this.estimators.get(sample.key)?.current.members ?? 0;
-      local.push({ key: sample.key, floorBitsPerSecond: floor, gainedSender: before === 0 && sample.activeMembers > 0, idle: sample.activeMembers === 0 });
+      local.push({ key: sample.key, floorBitsPerSecond: floor, gainedSender: before === 0 && sample.activeMembers > 0, idle: canRelease && sample.activeMembers === 0 });
       let estimator = this.estimators.get(sample.key);
       if (estimator === undefined) this.estimators.set(sample.key, (estimator = new DemandEstimator({ ...DEFAULT_ESTIMATOR, floorBitsPerSecond: floor })));
       estimator.setFloor(floor);

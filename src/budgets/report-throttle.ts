@@ -47,6 +47,11 @@ export class ReportThrottle {
     return this.attempting !== null;
   }
 
+  /** The last write failed (retrying). */
+  get failing(): boolean {
+    return this.failures > 0;
+  }
+
   /** Why the report should be written now, or null to wait. */
   reasonToWrite(nowMs: number, current: ReadonlyMap<BudgetKey, BudgetReport>, urgent: boolean): ReportReason | null {
     if (this.attempting !== null || nowMs < this.lastAttemptMs + Math.min(this.tuning.urgentMinIntervalMs, this.tuning.minIntervalMs)) return null;
