@@ -43,7 +43,9 @@ export const DEFAULT_COORDINATOR: CoordinatorTuning = {
   heldBackDemand: "escalating",
   handOver: "acknowledged",
   stickiness: 0.02,
-  increaseIntervalMs: 1000,
+  // Half a second: a held-back node probing up takes a step per report (1 s apart); a 1-s spacing could
+  // put a step's grant off by another second.
+  increaseIntervalMs: 500,
   handOverBorrow: 0.5,
   acknowledgeWhenContended: true,
   summaryIntervalMs: DEFAULT_SUMMARY.minIntervalMs,

@@ -97,7 +97,7 @@ describe("Coordinator", () => {
     assert.equal(coordinator.claimedBitsPerSecond(KEY), 97.5 * M, "at most 95% + 2.5% while a has not acknowledged");
   });
 
-  it("writes the increase that reaches the target at once after a partial one; another partial one waits a second, and says when", () => {
+  it("writes the increase that reaches the target at once after a partial one; another partial one waits half a second, and says when", () => {
     const coordinator = new Coordinator(DEFAULT_COORDINATOR, 0, [], budgets);
     coordinator.nodeObserved(0, observed("a", 1, {}));
     coordinator.nodeObserved(0, observed("c", 1, {}));
@@ -112,7 +112,7 @@ describe("Coordinator", () => {
     coordinator.nodeObserved(2100, observed("a", 3, { appliedGeneration: generationOf(first, "a") }));
     const partial = coordinator.tick(2200).statusWrites;
     assert.deepEqual(partial, [], "a's ack frees only part of b's target: that part waits, b was written 0.2 s ago");
-    assert.equal(coordinator.dueAtMs, 3000);
+    assert.equal(coordinator.dueAtMs, 2500);
     coordinator.nodeObserved(2300, observed("c", 3, { appliedGeneration: generationOf(first, "c") }));
     const rest = coordinator.tick(2400).statusWrites;
     assert.ok(Math.abs((bitsOf(rest).b ?? 0) - 95 / 3) < 0.01, `c's ack completes it: b reaches its target at once (${JSON.stringify(bitsOf(rest))})`);

@@ -44,9 +44,12 @@ export interface EstimatorTuning {
 }
 
 export const DEFAULT_ESTIMATOR: Omit<EstimatorTuning, "floorBitsPerSecond"> = {
-  // Short enough that a stop frees its share within ~2 s (the 5 s settling goal), long enough to carry a
-  // burst across two samples.
-  peakWindowMs: 2000,
+  // Long enough to carry a burst across two samples (500 ms apart), short enough that a calmer app frees
+  // what it no longer uses within ~1 s. 2 s cost every calm and every burst's end a second of the 5-s
+  // settling goal: on the simulator's workload, p99 after a burst's end 5.1 s -> 3.0 s, overall p99 at 1,000
+  // nodes 6.9 -> 6.4 s (with the 500-ms increase spacing), writes/s 290 -> 305 (bench/results/budgets-sim.md).
+  // (A stop no longer waits on it at all: no sender, no demand.)
+  peakWindowMs: 1000,
   headroomFactor: 1.1,
   probeFactor: 1.25,
 };
