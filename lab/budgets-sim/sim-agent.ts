@@ -167,7 +167,7 @@ export class SimAgent {
       const loop = clock.every(clock.nowMs, 100, () => {
         if (this.coordinator !== coordinator) return void ((loop.cancelled = true), unwatch());
         if (!this.elector?.isLeader(clock.nowMs)) return this.stepDown();
-        if (this.allocatorEvents === 0 && clock.nowMs - this.lastAllocatorTickMs < this.env.timings.allocateMs) return;
+        if (this.allocatorEvents === 0 && clock.nowMs - this.lastAllocatorTickMs < this.env.timings.allocateMs && clock.nowMs < coordinator.dueAtMs) return;
         this.allocatorEvents = 0;
         this.lastAllocatorTickMs = clock.nowMs;
         this.allocatorTick(coordinator, incarnation);

@@ -65,6 +65,12 @@ export interface OutageCheck {
    */
   dropped: number;
   zeroOrUnshaped: number;
+  /**
+   * Pairs whose senders had all stopped by the end (members 0) with their share below it: a node with no
+   * sender releases its share (node-shares.ts), which no Pod can notice; not counted as dropped. One whose
+   * sender started again during the outage sends at its floor until the API is back, and counts as dropped.
+   */
+  releasedIdle: number;
 }
 
 export interface SimulationRun {
@@ -187,13 +193,13 @@ export function runSimulation(options: SimulationOptions): SimulationRun {
       for (const pairs of datapath.pairsByNode.values()) for (const pair of pairs) if (pair.selectedPods > 0) before.set(pair, datapath.enforcedBitsPerSecond(pair, clock.nowMs));
     });
     clock.at(atMs + durationMs - 1, () => {
-      const check: OutageCheck = { pairs: before.size, dropped: 0, zeroOrUnshaped: 0 };
+      const check: OutageCheck = { pairs: before.size, dropped: 0, zeroOrUnshaped: 0, releasedIdle: 0 };
       for (const [pair, share] of before) {
         const now = datapath.enforcedBitsPerSecond(pair, clock.nowMs);
         const told = api.peek(pair.node)?.allocations?.allocations.get(pair.key)?.bitsPerSecond ?? 0;
         const last = told > 0 ? told : terms.get(pair.key)!.floorBitsPerSecond;
         if (!Number.isFinite(now) || now <= 0) check.zeroOrUnshaped++;
-        else if (now < Math.min(share, last) * 0.999) check.dropped++;
+        else if (now < Math.min(share, last) * 0.999) pair.members === 0 ? check.releasedIdle++ : check.dropped++;
       }
       run.outage = check;
     });

@@ -313,7 +313,7 @@ export class ClusterBudgets {
   private async allocatorTick(coordinator: Coordinator): Promise<void> {
     if (this.coordinator !== coordinator) return;
     const now = clock();
-    if (this.allocatorEvents === 0 && now - this.lastTickMs < DEFAULT_TIMINGS.allocateMs) return;
+    if (this.allocatorEvents === 0 && now - this.lastTickMs < DEFAULT_TIMINGS.allocateMs && now < coordinator.dueAtMs) return;
     this.allocatorEvents = 0;
     this.lastTickMs = now;
     const terms = this.terms();

@@ -25,7 +25,10 @@ export interface CoordinatorTuning {
   handOver: HandOverMode;
   /** Relative change below which an allocation is not rewritten. */
   stickiness: number;
-  /** A node's status gets an increase at most this often (decreases go at once: others wait on them). */
+  /**
+   * A node's status gets a partial increase at most this often (decreases go at once: others wait on them;
+   * an increase that reaches the target goes at once too: it is the last).
+   */
   increaseIntervalMs: number;
   /** Fraction of the reserve the hand-over may lend to increases ahead of acknowledgements (hand-over.ts). */
   handOverBorrow: number;
@@ -40,7 +43,9 @@ export const DEFAULT_COORDINATOR: CoordinatorTuning = {
   heldBackDemand: "escalating",
   handOver: "acknowledged",
   stickiness: 0.02,
-  increaseIntervalMs: 1000,
+  // Half a second: a held-back node probing up takes a step per report (1 s apart); a 1-s spacing could
+  // put a step's grant off by another second.
+  increaseIntervalMs: 500,
   handOverBorrow: 0.5,
   acknowledgeWhenContended: true,
   summaryIntervalMs: DEFAULT_SUMMARY.minIntervalMs,

@@ -52,6 +52,27 @@ describe("Coordinator", () => {
     assert.ok(coordinator.claimedBitsPerSecond(KEY) <= 95 * M);
   });
 
+  it("a released node's share and claim go at once: another node's increase needs no acknowledgement", () => {
+    const coordinator = empty();
+    coordinator.nodeObserved(0, observed("a", 1, {}));
+    coordinator.nodeObserved(0, observed("b", 1, {}));
+    const first = coordinator.tick(1000).statusWrites;
+    assert.deepEqual(bitsOf(first), { a: 47.5, b: 47.5 });
+    coordinator.nodeObserved(1500, observed("a", 2, { appliedGeneration: 1 }));
+    coordinator.nodeObserved(1500, observed("b", 2, { appliedGeneration: 1 }));
+    coordinator.tick(2000);
+    // a's senders stop: it capped itself at its floor and says so; b is held back.
+    coordinator.nodeObserved(3000, observed("a", 3, { members: 0, demandBitsPerSecond: 0, heldBack: false, unbounded: false, appliedGeneration: 1, released: true }));
+    assert.equal(coordinator.claimedBitsPerSecond(KEY), 47.5 * M, "a's claim is gone on the report");
+    const writes = coordinator.tick(3100).statusWrites;
+    assert.deepEqual(bitsOf(writes), { a: 0, b: 95 }, "b's increase in the same tick");
+    assert.equal(writes.find((write) => write.node === "a")?.allocations.allocations.get(KEY)?.acknowledge, false);
+    assert.ok(coordinator.claimedBitsPerSecond(KEY) <= 95 * M);
+    // Sending again while still capped (its report before the answer): it gets an answer, and a share.
+    coordinator.nodeObserved(3300, observed("a", 4, { members: 1, appliedGeneration: 2, released: true }));
+    assert.ok(coordinator.tick(4500).statusWrites.some((write) => write.node === "a" && write.allocations.seenReportSeq === 4));
+  });
+
   it("asks for no early acknowledgement of a decrease nobody waits on, and asks later when someone does", () => {
     const coordinator = empty();
     coordinator.nodeObserved(0, observed("a", 1, { heldBack: false, unbounded: false, demandBitsPerSecond: 60 * M }));
@@ -74,6 +95,28 @@ describe("Coordinator", () => {
     coordinator.nodeObserved(1500, observed("b", 1, {}));
     assert.deepEqual(bitsOf(coordinator.tick(2000).statusWrites), { a: 47.5, b: 2.5 });
     assert.equal(coordinator.claimedBitsPerSecond(KEY), 97.5 * M, "at most 95% + 2.5% while a has not acknowledged");
+  });
+
+  it("writes the increase that reaches the target at once after a partial one; another partial one waits half a second, and says when", () => {
+    const coordinator = new Coordinator(DEFAULT_COORDINATOR, 0, [], budgets);
+    coordinator.nodeObserved(0, observed("a", 1, {}));
+    coordinator.nodeObserved(0, observed("c", 1, {}));
+    coordinator.tick(1000);
+    coordinator.nodeObserved(1500, observed("a", 2, { appliedGeneration: 1 }));
+    coordinator.nodeObserved(1500, observed("c", 2, { appliedGeneration: 1 }));
+    coordinator.nodeObserved(1500, observed("b", 1, {}));
+    const first = coordinator.tick(2000).statusWrites;
+    assert.deepEqual(Object.keys(bitsOf(first)).sort(), ["a", "b", "c"], "a and c decrease to a third each");
+    assert.equal(bitsOf(first).b, 2.5, "lent ahead of a's and c's acknowledgements");
+    assert.equal(coordinator.dueAtMs, Infinity, "nothing deferred");
+    coordinator.nodeObserved(2100, observed("a", 3, { appliedGeneration: generationOf(first, "a") }));
+    const partial = coordinator.tick(2200).statusWrites;
+    assert.deepEqual(partial, [], "a's ack frees only part of b's target: that part waits, b was written 0.2 s ago");
+    assert.equal(coordinator.dueAtMs, 2500);
+    coordinator.nodeObserved(2300, observed("c", 3, { appliedGeneration: generationOf(first, "c") }));
+    const rest = coordinator.tick(2400).statusWrites;
+    assert.ok(Math.abs((bitsOf(rest).b ?? 0) - 95 / 3) < 0.01, `c's ack completes it: b reaches its target at once (${JSON.stringify(bitsOf(rest))})`);
+    assert.ok(coordinator.claimedBitsPerSecond(KEY) <= 95 * M + 1);
   });
 
   it("believes a held-back node's probe until the agent says it is unbounded ('escalating'); the other policies", () => {

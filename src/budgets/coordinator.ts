@@ -8,7 +8,13 @@
  * - Each dirty budget is split (allocator.ts) and the split is handed over without passing the budget
  *   (hand-over.ts); only nodes whose allocations change, or that asked for a fresh answer (resyncFromSeq),
  *   get a write — one write per node, whatever the number of its budgets; an increase waits until the
- *   node's last write is a second old (a trickle of acknowledgements would otherwise write it each tick).
+ *   node's last write is a second old (a trickle of acknowledgements would otherwise write it each tick) —
+ *   unless it reaches the node's target: that is the last write of the hand-over, and waiting the rest of
+ *   the second for it was a second of every start (a partial grant out of the lent reserve, then the
+ *   acknowledgement 0.1–0.2 s later). A deferred increase says when it is due (`dueAtMs`).
+ * - A released budget (BudgetReport.released: the node's senders stopped, and it capped itself at its floor
+ *   until answered) loses its share and its claim at once (hand-over.ts release): what it held goes to
+ *   the others in the same tick, without a decrease and an acknowledgement in between.
  * - Silent nodes expire under liveness.ts's rule; an expired node keeps min(floor, claim) per budget off
  *   the capacity (its kernel fell back to that, and its Pods may still send) until it reports again or its
  *   object is deleted.
@@ -17,7 +23,7 @@
 import { splitBudget, type NodeDemand } from "./allocator.js";
 import { DEFAULT_SUMMARY, SummaryThrottle, type BudgetSummary } from "./budget-summary.js";
 import type { CoordinatorTuning } from "./coordinator-tuning.js";
-import { acknowledge, bookFromPublished, claimOf, currentOf, planHandOver, publish, type ShareBook } from "./hand-over.js";
+import { acknowledge, bookFromPublished, claimOf, currentOf, planHandOver, publish, release, type ShareBook } from "./hand-over.js";
 import { ApiHealth, isExpired } from "./liveness.js";
 import type { BudgetKey, BudgetTerms, NodeAllocations, NodeReport } from "./protocol.js";
 
@@ -64,6 +70,7 @@ export class Coordinator {
   /** The floor each budget's last split used (allocator.ts effectiveFloor), published with allocations. */
   private readonly floors = new Map<BudgetKey, number>();
   private ticks = 0;
+  private due = Infinity;
 
   constructor(private readonly tuning: CoordinatorTuning, nowMs: number, published: Iterable<ObservedNode>, private budgets: ReadonlyMap<BudgetKey, BudgetTerms>) {
     this.summaries = new SummaryThrottle({ minIntervalMs: tuning.summaryIntervalMs, significantChange: DEFAULT_SUMMARY.significantChange });
@@ -124,6 +131,10 @@ export class Coordinator {
       } else if (book) {
         const claim = claimOf(book);
         acknowledge(book, now.appliedGeneration);
+        // Released (its senders stopped; node-shares.ts): the node is capped at its floor until answered, so
+        // its claim goes now. An answer is written when the share changed, or when the node has senders
+        // again (it stays capped until one comes).
+        if (now.released === true && (release(book) || now.members > 0)) state.needsWrite = true;
         if (claimOf(book) !== claim) this.dirty.add(key);
       }
       if (before === undefined || now === undefined || before.demandBitsPerSecond !== now.demandBitsPerSecond || before.members !== now.members || before.heldBack !== now.heldBack || before.unbounded !== now.unbounded) this.dirty.add(key);
@@ -139,7 +150,13 @@ export class Coordinator {
     this.nodes.delete(name);
   }
 
+  /** When a deferred increase may be written: the caller ticks then (as soon as a report), not a second later. */
+  get dueAtMs(): number {
+    return this.due;
+  }
+
   tick(nowMs: number): TickResult {
+    this.due = Infinity;
     this.expireSilentNodes(nowMs);
     const full = this.ticks++ % FULL_PASS_EVERY === 0;
     const keys = full ? [...this.budgets.keys()] : [...this.dirty].filter((key) => this.budgets.has(key));
@@ -237,8 +254,13 @@ export class Coordinator {
       const change = changes.get(request.node);
       const state = this.nodes.get(request.node)!;
       const book = request.book;
-      if (change !== undefined && change > currentOf(book).bitsPerSecond && nowMs < state.lastWriteMs + this.tuning.increaseIntervalMs) {
-        this.dirty.add(key); // written less than a second ago: this increase goes with the next tick
+      const partial = change !== undefined && change < request.targetBitsPerSecond;
+      if (change !== undefined && partial && change > currentOf(book).bitsPerSecond && nowMs < state.lastWriteMs + this.tuning.increaseIntervalMs) {
+        // A part of an increase, written less than a second after the last: it goes with the tick due then
+        // (the caller asks `dueAtMs`). The increase that reaches the target goes at once: one write, however
+        // soon after a partial grant — the acknowledgements it waited on usually come within 0.2 s.
+        this.dirty.add(key);
+        this.due = Math.min(this.due, state.lastWriteMs + this.tuning.increaseIntervalMs);
       } else if (change !== undefined) {
         publish(book, change);
         // Asked for at once when an increase waits on it, or when a held-back node will soon want what it

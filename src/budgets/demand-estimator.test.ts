@@ -64,7 +64,7 @@ describe("DemandEstimator", () => {
     assert.equal(step(6000, 100, 156.25, false).unbounded, false, "the spell is over");
   });
 
-  it("keeps the peak for the window, then lets it go (a stop frees the share within ~2 s)", () => {
+  it("keeps the peak for the window (1 s: two samples), then lets it go", () => {
     const e = estimator();
     let total = 0;
     e.observe({ atMs: 0, bytes: 0, delayedPackets: 0, activeMembers: 1 }, 100 * M);
@@ -72,16 +72,16 @@ describe("DemandEstimator", () => {
     e.observe({ atMs: 500, bytes: total, delayedPackets: 0, activeMembers: 1 }, 100 * M);
     const demands: number[] = [];
     for (let at = 1000; at <= 3500; at += 500) demands.push(e.observe({ atMs: at, bytes: total, delayedPackets: 0, activeMembers: 1 }, 100 * M).demandBitsPerSecond);
-    assert.deepEqual(demands.map((bits) => bits / M), [44, 44, 44, 0, 0, 0], "no traffic: no demand (the allocator's floor is a lower bound, not a demand)");
+    assert.deepEqual(demands.map((bits) => bits / M), [44, 0, 0, 0, 0, 0], "no traffic: no demand (the allocator's floor is a lower bound, not a demand)");
   });
 
-  it("drops to 0 once the members are gone and the window holds no traffic", () => {
+  it("drops to 0 at once when none of its Pods sent in a sample, whatever the peak, and starts afresh", () => {
     const e = estimator();
     e.observe({ atMs: 0, bytes: 0, delayedPackets: 0, activeMembers: 1 }, 10 * M);
-    e.observe({ atMs: 500, bytes: bytes(4, 500), delayedPackets: 0, activeMembers: 0 }, 10 * M);
-    let last = 0;
-    for (let at = 1000; at <= 3000; at += 500) last = e.observe({ atMs: at, bytes: bytes(4, 500), delayedPackets: 0, activeMembers: 0 }, 10 * M).demandBitsPerSecond;
-    assert.equal(last, 0);
+    assert.equal(e.observe({ atMs: 500, bytes: bytes(8, 500), delayedPackets: 0, activeMembers: 1 }, 10 * M).demandBitsPerSecond, 8.8 * M);
+    const stopped = e.observe({ atMs: 1000, bytes: bytes(8, 500), delayedPackets: 0, activeMembers: 0 }, 10 * M);
+    assert.deepEqual([stopped.demandBitsPerSecond, stopped.heldBack, stopped.unbounded], [0, false, false], "not 1.1 × the 2-s peak");
+    assert.equal(e.observe({ atMs: 1500, bytes: bytes(8, 500) + bytes(2, 500), delayedPackets: 0, activeMembers: 1 }, 10 * M).demandBitsPerSecond, 2.2 * M, "the old peak is gone");
   });
 
   it("restarts on a counter that went backwards (the map entry was recreated)", () => {

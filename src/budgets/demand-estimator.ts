@@ -8,6 +8,10 @@
  *                                                  still held back — so a node 3× short needs two rounds)
  *                       : 1.1·(peak rate over the last peakWindowMs)
  *   demand   = the floor on the first sample of a node with members (no rate yet); 0 without traffic.
+ *   demand   = 0 at once when no selected Pod sent in the sample (activeMembers 0), whatever the peak: the
+ *              node's senders stopped, and its share is better used elsewhere now than in 2 s (the peak
+ *              window kept 1.1× the old peak that long: half of the 5-s settling goal). A sender that
+ *              starts again gets the floor at once (node-shares.ts) and reports as a new sender.
  *   unbounded: the spell began within a peak window of gaining members (a new sender), or k reached 3
  *              (more than 10× short): it wants as much as it can get, and the allocator lets it rise
  *              with the level (allocator.ts). It lasts until the node is no longer held back.
@@ -40,9 +44,12 @@ export interface EstimatorTuning {
 }
 
 export const DEFAULT_ESTIMATOR: Omit<EstimatorTuning, "floorBitsPerSecond"> = {
-  // Short enough that a stop frees its share within ~2 s (the 5 s settling goal), long enough to carry a
-  // burst across two samples.
-  peakWindowMs: 2000,
+  // Long enough to carry a burst across two samples (500 ms apart), short enough that a calmer app frees
+  // what it no longer uses within ~1 s. 2 s cost every calm and every burst's end a second of the 5-s
+  // settling goal: on the simulator's workload, p99 after a burst's end 5.1 s -> 3.0 s, overall p99 at 1,000
+  // nodes 6.9 -> 6.4 s (with the 500-ms increase spacing), writes/s 290 -> 305 (bench/results/budgets-sim.md).
+  // (A stop no longer waits on it at all: no sender, no demand.)
+  peakWindowMs: 1000,
   headroomFactor: 1.1,
   probeFactor: 1.25,
 };
@@ -95,6 +102,15 @@ export class DemandEstimator {
       return this.estimate;
     }
     const rate = ((sample.bytes - previous.bytes) * 8 * 1000) / (sample.atMs - previous.atMs);
+    if (members === 0) {
+      // Nobody sent: no peak to carry (a burst across two samples has a member in each).
+      this.rates.length = 0;
+      this.spellShare = null;
+      this.failedProbes = 0;
+      this.spellUnbounded = false;
+      this.estimate = { rateBitsPerSecond: rate, heldBack: false, unbounded: false, demandBitsPerSecond: 0, members };
+      return this.estimate;
+    }
     const heldBack = sample.delayedPackets > previous.delayedPackets;
     this.rates.push({ atMs: sample.atMs, bitsPerSecond: rate });
     while (this.rates.length > 0 && (this.rates[0]?.atMs ?? 0) <= sample.atMs - this.tuning.peakWindowMs) this.rates.shift();

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { acknowledge, bookFromPublished, claimOf, currentOf, planHandOver, publish, type ShareBook } from "./hand-over.js";
+import { acknowledge, bookFromPublished, claimOf, currentOf, planHandOver, publish, release, type ShareBook } from "./hand-over.js";
 
 const book = (...bits: number[]): ShareBook => ({ published: bits.map((value, index) => ({ generation: index + 1, bitsPerSecond: value })) });
 
@@ -15,6 +15,18 @@ describe("hand-over", () => {
     assert.deepEqual(currentOf(b), { generation: 3, bitsPerSecond: 30 });
     acknowledge(b, 9);
     assert.deepEqual(b.published, [{ generation: 3, bitsPerSecond: 30 }]);
+  });
+
+  it("a released book drops to 0 and its claim with it, unacknowledged decreases and all", () => {
+    const b = book(50, 20);
+    b.acknowledgeRequested = true;
+    assert.equal(release(b), true, "a new share (0) to publish");
+    assert.deepEqual(b.published, [{ generation: 3, bitsPerSecond: 0 }]);
+    assert.equal(claimOf(b), 0);
+    assert.equal(b.acknowledgeRequested, false);
+    const zero = book(30, 0);
+    assert.equal(release(zero), false, "already 0: nothing to tell the node");
+    assert.deepEqual(zero.published, [{ generation: 2, bitsPerSecond: 0 }]);
   });
 
   it("a new leader's book keeps the published claim until the current generation is acknowledged", () => {

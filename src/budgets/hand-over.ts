@@ -56,6 +56,20 @@ export function acknowledge(book: ShareBook, applied: number): void {
   if (from > 0) book.published.splice(0, Math.min(from, book.published.length - 1));
 }
 
+/**
+ * The node released the budget (BudgetReport.released): it enforces at most its floor for it, whatever it
+ * was told, until an allocation answers that report — where a node with share 0 is (the reserve covers the
+ * floor). So its share goes to 0 and every older entry of its book with it, at once: no decrease to wait
+ * on. Returns whether a new share was published (the node must be told).
+ */
+export function release(book: ShareBook): boolean {
+  const published = currentOf(book).bitsPerSecond > 0;
+  if (published) publish(book, 0);
+  book.published.splice(0, book.published.length - 1);
+  book.acknowledgeRequested = false;
+  return published;
+}
+
 export function publish(book: ShareBook, bitsPerSecond: number): PublishedShare {
   const share = { generation: currentOf(book).generation + 1, bitsPerSecond };
   book.published.push(share);

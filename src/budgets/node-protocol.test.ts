@@ -92,4 +92,36 @@ describe("NodeProtocol", () => {
     assert.equal(first.report?.reportSeq, 42);
     assert.equal(first.report?.resyncFromSeq, 42);
   });
+
+  it("releases a budget when none of its Pods sent: floor at once, demand 0, an urgent report that says released", () => {
+    const protocol = new NodeProtocol({ previousReport: null, kernel: new Map() });
+    const counters = new Counters();
+    protocol.sample(0, counters.sample(0, 0, false));
+    protocol.reportSucceeded(0, 10);
+    protocol.statusObserved(0, answer(1, 40 * M, 1));
+    protocol.sample(500, counters.sample(500, 40, false));
+    const sending = protocol.sample(1000, counters.sample(1000, 40, false));
+    assert.equal(sending.kernel.get(KEY)?.bitsPerSecond, 40 * M);
+    assert.ok(sending.report !== null);
+    protocol.reportSucceeded(1000, 1010);
+    const stopped = protocol.sample(1500, counters.sample(1500, 0, false).map((sample) => ({ ...sample, activeMembers: 0 })));
+    assert.equal(stopped.kernel.get(KEY)?.bitsPerSecond, FLOOR, "capped at the floor by the node itself");
+    assert.equal(stopped.reason, "released", "half a second after the last write: urgent");
+    assert.deepEqual(stopped.report?.budgets.get(KEY), { demandBitsPerSecond: 0, members: 0, heldBack: false, unbounded: false, appliedGeneration: 1, released: true });
+  });
+
+  it("does not release while its writes fail (the allocator would not hear of it; a Pod pausing in an outage would sit at the floor)", () => {
+    const protocol = new NodeProtocol({ previousReport: null, kernel: new Map() });
+    const counters = new Counters();
+    protocol.sample(0, counters.sample(0, 0, false));
+    protocol.reportSucceeded(0, 10);
+    protocol.statusObserved(0, answer(1, 40 * M, 1));
+    protocol.sample(500, counters.sample(500, 40, false));
+    const sending = protocol.sample(1000, counters.sample(1000, 40, false));
+    assert.ok(sending.report !== null);
+    protocol.reportFailed(2000, 0.5);
+    const stopped = protocol.sample(2500, counters.sample(2500, 0, false).map((sample) => ({ ...sample, activeMembers: 0 })));
+    assert.equal(stopped.kernel.get(KEY)?.bitsPerSecond, 40 * M, "keeps its share, as through any outage");
+    assert.equal(stopped.report?.budgets.get(KEY)?.released, undefined);
+  });
 });

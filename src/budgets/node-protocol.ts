@@ -78,10 +78,13 @@ export class NodeProtocol {
   sample(nowMs: number, samples: readonly LocalBudgetSample[]): SampleResult {
     const budgets = new Map<BudgetKey, BudgetReport>();
     const local: LocalBudget[] = [];
+    // A release helps only if the allocator hears of it: not while writes fail (an API outage), when the cap
+    // would keep a Pod that pauses at its floor until the API is back, for nobody's gain.
+    const canRelease = !this.throttle.failing && !this.shares.cutOff(nowMs);
     for (const sample of samples) {
       const floor = this.shares.floorFor(sample.key, sample.floorBitsPerSecond);
       const before = this.estimators.get(sample.key)?.current.members ?? 0;
-      local.push({ key: sample.key, floorBitsPerSecond: floor, gainedSender: before === 0 && sample.activeMembers > 0 });
+      local.push({ key: sample.key, floorBitsPerSecond: floor, gainedSender: before === 0 && sample.activeMembers > 0, idle: canRelease && sample.activeMembers === 0 });
       let estimator = this.estimators.get(sample.key);
       if (estimator === undefined) this.estimators.set(sample.key, (estimator = new DemandEstimator({ ...DEFAULT_ESTIMATOR, floorBitsPerSecond: floor })));
       estimator.setFloor(floor);
@@ -102,7 +105,7 @@ export class NodeProtocol {
   private decide(nowMs: number): SampleResult {
     this.enforced = this.shares.enforce(nowMs, this.local);
     for (const [key, share] of this.enforced) this.intervalShare.set(key, Math.min(this.intervalShare.get(key) ?? Infinity, share.bitsPerSecond));
-    const budgets = new Map([...this.reported].map(([key, entry]) => [key, { ...entry, appliedGeneration: this.shares.appliedGeneration(key) }]));
+    const budgets = new Map([...this.reported].map(([key, entry]) => [key, { ...entry, appliedGeneration: this.shares.appliedGeneration(key), ...(this.shares.released(key) ? { released: true } : {}) }]));
 
     const resyncFromSeq = this.shares.resyncFromSeq;
     const urgent = this.shares.acknowledgementDue || (resyncFromSeq > 0 && this.lastSucceededSeq < resyncFromSeq);

@@ -85,6 +85,31 @@ describe("NodeShares", () => {
     assert.equal(enforced(shares, 2500).bitsPerSecond, 5 * M);
   });
 
+  it("released: capped at the floor the moment no Pod sends, and until an allocation answers a report sent since", () => {
+    const shares = inContact(40 * M);
+    assert.equal(enforced(shares, 1000).bitsPerSecond, 40 * M);
+    assert.equal(shares.released("ns/b/u1/Egress"), false);
+    assert.deepEqual(shares.enforce(1500, [{ ...budgets[0]!, idle: true }]).get("ns/b/u1/Egress"), { bitsPerSecond: FLOOR, expiresAtMs: HOLD, fallbackBitsPerSecond: FLOOR });
+    assert.equal(shares.released("ns/b/u1/Egress"), true);
+    shares.reportAttempted(2); // the report that says released
+    shares.statusObserved(status(1, 40 * M, 1)); // an answer to an older report: no
+    assert.equal(shares.enforce(2000, [{ ...budgets[0]!, gainedSender: true }]).get("ns/b/u1/Egress")?.bitsPerSecond, FLOOR, "sending again, still capped: the allocator may have given its share away");
+    assert.equal(shares.released("ns/b/u1/Egress"), true, "its reports keep saying so");
+    shares.reportAttempted(3);
+    shares.statusObserved(status(3, 12 * M, 2));
+    assert.equal(enforced(shares, 2500).bitsPerSecond, 12 * M, "answered: the allocation again");
+    assert.equal(shares.released("ns/b/u1/Egress"), false);
+  });
+
+  it("released with a share below the floor keeps that share; cut off or just started, it is capped too", () => {
+    const small = inContact(0.5 * M);
+    assert.equal(small.enforce(1000, [{ ...budgets[0]!, idle: true }]).get("ns/b/u1/Egress")?.bitsPerSecond, 0.5 * M);
+    const kernel = new Map([["ns/b/u1/Egress", { bitsPerSecond: 40 * M, expiresAtMs: 50_000, fallbackBitsPerSecond: FLOOR }]]);
+    const restarted = fresh(kernel, 8);
+    assert.equal(restarted.enforce(1000, budgets).get("ns/b/u1/Egress")?.bitsPerSecond, 40 * M, "the kernel's config until its expiry");
+    assert.equal(restarted.enforce(1500, [{ ...budgets[0]!, idle: true }]).get("ns/b/u1/Egress")?.bitsPerSecond, FLOOR, "unless released");
+  });
+
   it("keeps out an allocation older than one it has seen (a late event after a re-list)", () => {
     const shares = inContact(40 * M);
     shares.statusObserved(status(1, 20 * M, 3));

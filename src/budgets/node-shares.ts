@@ -20,6 +20,13 @@
  *   then the allocator keeps counting the old, larger share (hand-over.ts). The report is urgent only when
  *   the allocator asks (Allocation.acknowledge): it waits on the freed share for another node; otherwise
  *   the acknowledgement rides on the next report, whatever its reason.
+ * - Released: a budget none of whose selected Pods sent in the last sample (`idle`) is capped at
+ *   min(floor, share) at once, by the node itself — it has no sender to starve — and stays capped, idle or
+ *   not, until an allocation answers a report written after the cap began. Its reports say so
+ *   (BudgetReport.released), and the allocator drops the node's claim on seeing one, without the round trip
+ *   of a decrease and its acknowledgement (coordinator.ts): a stopped node's share reaches another node
+ *   about a second sooner. Capped at the floor, the node is where a node with share 0 is: the reserve
+ *   covers it.
  */
 import type { BudgetKey, KernelBudgetShare, NodeAllocations } from "./protocol.js";
 
@@ -28,6 +35,8 @@ export interface LocalBudget {
   floorBitsPerSecond: number;
   /** The budget's active members just rose from none: at least the floor until an answer sees them. */
   gainedSender?: boolean;
+  /** None of the budget's selected Pods sent in the last sample: capped at min(floor, share), released. */
+  idle?: boolean;
 }
 
 export interface NodeSharesStart {
@@ -55,6 +64,8 @@ export class NodeShares {
   private readonly floorUntilAnswered = new Map<BudgetKey, number>();
   /** Per budget, the applied generation the last successful report carried. */
   private readonly reportedApplied = new Map<BudgetKey, number>();
+  /** Per released budget: the first report written since the cap began; capped until an answer sees it. */
+  private readonly releasedUntil = new Map<BudgetKey, number>();
 
   constructor(private readonly holdMs: number, start: NodeSharesStart) {
     this.trustFromSeq = start.firstSeq;
@@ -84,6 +95,11 @@ export class NodeShares {
   floorFor(key: BudgetKey, specFloorBitsPerSecond: number): number {
     const floor = this.status?.allocations.get(key)?.floorBitsPerSecond ?? 0;
     return floor > 0 ? Math.min(floor, specFloorBitsPerSecond) : specFloorBitsPerSecond;
+  }
+
+  /** The budget is capped at min(floor, share) until an answer (its reports carry `released`). */
+  released(key: BudgetKey): boolean {
+    return this.releasedUntil.has(key);
   }
 
   appliedGeneration(key: BudgetKey): number {
@@ -135,16 +151,22 @@ export class NodeShares {
     for (const key of [...this.firstReportOf.keys()]) {
       if (!wanted.has(key)) (this.firstReportOf.delete(key), this.applied.delete(key), this.reportedApplied.delete(key), this.floorUntilAnswered.delete(key));
     }
+    for (const key of [...this.releasedUntil.keys()]) if (!wanted.has(key)) this.releasedUntil.delete(key);
     const result = new Map<BudgetKey, KernelBudgetShare>();
-    for (const { key, floorBitsPerSecond: floor, gainedSender } of budgets) {
+    for (const { key, floorBitsPerSecond: floor, gainedSender, idle } of budgets) {
       if (!this.firstReportOf.has(key)) this.firstReportOf.set(key, this.lastAttemptedSeq + 1);
       if (gainedSender) this.floorUntilAnswered.set(key, this.lastAttemptedSeq + 1);
       const untilSeq = this.floorUntilAnswered.get(key);
       if (untilSeq !== undefined && (this.status?.seenReportSeq ?? 0) >= untilSeq) this.floorUntilAnswered.delete(key);
+      if (idle && !this.releasedUntil.has(key)) this.releasedUntil.set(key, this.lastAttemptedSeq + 1);
+      const releasedSeq = this.releasedUntil.get(key);
+      if (releasedSeq !== undefined && !idle && (this.status?.seenReportSeq ?? 0) >= releasedSeq) this.releasedUntil.delete(key);
+      const cap = (share: KernelBudgetShare): KernelBudgetShare =>
+        this.releasedUntil.has(key) && share.bitsPerSecond > floor ? { ...share, bitsPerSecond: floor, fallbackBitsPerSecond: Math.min(floor, share.fallbackBitsPerSecond) } : share;
       const atFloor: KernelBudgetShare = { bitsPerSecond: floor, expiresAtMs: Infinity, fallbackBitsPerSecond: floor };
       if (!trusted || (this.status?.seenReportSeq ?? 0) < (this.firstReportOf.get(key) ?? 0)) {
         const inherited = this.inherited.get(key);
-        result.set(key, inherited && nowMs < inherited.expiresAtMs ? inherited : atFloor);
+        result.set(key, cap(inherited && nowMs < inherited.expiresAtMs ? inherited : atFloor));
         continue;
       }
       this.inherited.delete(key);
@@ -152,7 +174,7 @@ export class NodeShares {
       const allocated = allocation && allocation.bitsPerSecond > 0 ? allocation.bitsPerSecond : floor;
       const bits = this.floorUntilAnswered.has(key) ? Math.max(allocated, floor) : allocated;
       if (allocation) this.apply(key, allocation.generation, allocation.bitsPerSecond);
-      result.set(key, { bitsPerSecond: bits, expiresAtMs: this.lastContactMs + this.holdMs, fallbackBitsPerSecond: Math.min(floor, bits) });
+      result.set(key, cap({ bitsPerSecond: bits, expiresAtMs: this.lastContactMs + this.holdMs, fallbackBitsPerSecond: Math.min(floor, bits) }));
     }
     return result;
   }

@@ -37,6 +37,12 @@ export interface BudgetReport {
   unbounded: boolean;
   /** The generation of the allocation the node enforces (0: none yet). Acknowledges a decrease. */
   appliedGeneration: number;
+  /**
+   * No selected Pod sent in the last sample, and the node has capped the budget at min(floor, share) on its
+   * own until an allocation answers this report (node-shares.ts): the allocator may drop the node's claim at
+   * once, without waiting for the acknowledgement of a decrease (coordinator.ts). Absent: false.
+   */
+  released?: boolean;
 }
 
 /** BandwidthNode spec: written by the node's own agent only. */

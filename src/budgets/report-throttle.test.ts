@@ -44,6 +44,20 @@ describe("ReportThrottle", () => {
     assert.equal(throttle.reasonToWrite(5000, report({ a: { members: 4 } }), true), null);
   });
 
+  it("writes a release, an acknowledgement or an answer waited on 250 ms after the last attempt, the rest after 1 s", () => {
+    const throttle = wroteAt(0, report({ a: {}, b: {} }));
+    const released = report({ a: { members: 0, demandBitsPerSecond: 0, released: true }, b: {} });
+    assert.equal(throttle.reasonToWrite(249, released, true), null, "never sooner than 250 ms");
+    assert.equal(throttle.reasonToWrite(250, released, false), "released");
+    assert.equal(throttle.reasonToWrite(250, report({ a: {}, b: {} }), true), "urgent");
+    assert.equal(throttle.reasonToWrite(250, report({ a: { members: 3 }, b: {} }), false), null, "a change nobody waits on: after 1 s");
+    assert.equal(throttle.reasonToWrite(5000, released, false), "released");
+    throttle.attempted(5000, released);
+    throttle.succeeded(5010);
+    assert.equal(throttle.reasonToWrite(5300, released, false), null, "still released: nothing new");
+    assert.equal(throttle.reasonToWrite(5300, report({ a: { released: true }, b: {}, c: { released: true } }), false), null, "a new budget released (selected, not sending yet) is no news");
+  });
+
   it("beats every 30 s after the last success, changed or not", () => {
     const throttle = wroteAt(0, report({ a: {} }));
     assert.equal(throttle.reasonToWrite(29_999, report({ a: {} }), false), null);

@@ -52,7 +52,7 @@ const report: NodeReport = {
   resyncFromSeq: 12,
   budgets: new Map([
     ["shop/crawler/6f1c/Egress", { demandBitsPerSecond: 41_000_000.4, members: 3, heldBack: true, unbounded: true, appliedGeneration: 17 }],
-    ["shop/crawler/6f1c/Ingress", { demandBitsPerSecond: 0, members: 0, heldBack: false, unbounded: false, appliedGeneration: 0 }],
+    ["shop/crawler/6f1c/Ingress", { demandBitsPerSecond: 0, members: 0, heldBack: false, unbounded: false, appliedGeneration: 0, released: true }],
   ]),
 };
 const allocations: NodeAllocations = {
@@ -83,6 +83,7 @@ describe("BandwidthNode wire format", () => {
     const back = reportOf(object);
     assert.equal(back?.budgets.get("shop/crawler/6f1c/Egress")?.demandBitsPerSecond, 41_000_000);
     assert.deepEqual(back?.budgets.get("shop/crawler/6f1c/Ingress"), report.budgets.get("shop/crawler/6f1c/Ingress"));
+    assert.equal(back?.budgets.get("shop/crawler/6f1c/Egress")?.released, undefined, "absent: not released (an older agent's report)");
     assert.equal(back?.reportSeq, 12);
     assert.deepEqual(allocationsOf(object), allocations);
   });

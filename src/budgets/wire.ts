@@ -73,6 +73,7 @@ export function reportOf(object: BandwidthNodeObject): NodeReport | null {
       heldBack: entry.heldBack === true,
       unbounded: entry.unbounded === true,
       appliedGeneration: count(node, `${where}.appliedGeneration`, entry.appliedGeneration),
+      ...(entry.released === true ? { released: true } : {}),
     });
   });
   return { reportSeq: count(node, "spec.reportSeq", spec.reportSeq), resyncFromSeq: count(node, "spec.resyncFromSeq", spec.resyncFromSeq ?? 0), budgets };
