@@ -4,10 +4,8 @@
  * failed attempt, Pod limits work as before, the source retries slowly and `pacer status` says what to
  * install; once the CRD is there the budgets arrive by themselves.
  */
-import type { ApiAccess } from "./api/access.js";
-import type { ApiConnection } from "./api/connection.js";
 import type { BudgetObjectWithStatus } from "../budgets/budget-status.js";
-import { createObjectInformer, type Backoff, type ObjectInformer } from "./object-informer.js";
+import { createObjectInformer, type ObjectInformer, type ObjectSourceOptions } from "./object-informer.js";
 
 export const BUDGET_API_GROUP = "pacer.dev";
 export const BUDGET_API_VERSION = `${BUDGET_API_GROUP}/v1alpha1`;
@@ -20,14 +18,8 @@ export const BUDGETS_PATH = `/apis/${BUDGET_API_VERSION}/bandwidthbudgets`;
 export const CRD_NOT_INSTALLED =
   "BandwidthBudget CRD not installed: install the chart's crds/ (helm install does it; after helm upgrade: kubectl apply -f deploy/helm/pacer/crds/)";
 
-export interface BudgetSourceOptions {
-  kubeconfig?: string | ApiConnection;
-  log?: (line: string) => void;
-  access?: ApiAccess;
-  backoff?: Backoff;
-  /** Retry backoff while the CRD is missing (default 10 s doubling to 2 min). */
-  notServedBackoff?: Backoff;
-}
+/** notServedBackoff: while the CRD is missing (default 10 s doubling to 2 min). */
+export type BudgetSourceOptions = ObjectSourceOptions;
 
 export function createBudgetSource(options: BudgetSourceOptions): ObjectInformer<BudgetObjectWithStatus> {
   return createObjectInformer<BudgetObjectWithStatus>({

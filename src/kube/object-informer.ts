@@ -73,6 +73,12 @@ export interface ObjectInformerOptions<T> {
   startReturnsOnFailure?: boolean;
 }
 
+/** What a source built on the object informer takes from its caller (each source states its own defaults). */
+export interface ObjectSourceOptions extends Pick<ObjectInformerOptions<unknown>, "kubeconfig" | "log" | "access" | "backoff"> {
+  /** Retry backoff while the server does not serve the collection. */
+  notServedBackoff?: Backoff;
+}
+
 export interface ObjectInformer<T> extends ObjectSource<T> {
   /** The first full list was delivered. */
   readonly synced: boolean;

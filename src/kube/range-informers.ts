@@ -6,9 +6,7 @@
  * A source speaks only when its ranges change (Node heartbeats change nothing), and drops entries that are
  * not prefixes, saying so.
  */
-import type { ApiAccess } from "./api/access.js";
-import type { ApiConnection } from "./api/connection.js";
-import { createObjectInformer, type Backoff } from "./object-informer.js";
+import { createObjectInformer, type ObjectSourceOptions } from "./object-informer.js";
 import { nodeRanges, serviceCidrSource, serviceCidrsOf, slimNode, slimServiceCidr, splitValid, type NodeObject, type ServiceCidrObject } from "../scope/cluster-ranges.js";
 import type { RangeSource } from "../scope/range-source.js";
 
@@ -17,14 +15,8 @@ export const SERVICE_CIDRS_PATH = "/apis/networking.k8s.io/v1/servicecidrs";
 export const SERVICE_CIDRS_NOT_SERVED =
   "this API server does not serve ServiceCIDRs (networking.k8s.io/v1, Kubernetes 1.33 and later): list the cluster's Service range in --internal-cidrs (chart value internalCidrs)";
 
-export interface RangeSourceOptions {
-  kubeconfig?: string | ApiConnection;
-  log?: (line: string) => void;
-  access?: ApiAccess;
-  backoff?: Backoff;
-  /** Retry backoff while ServiceCIDRs are not served (default 1 min doubling to 10 min: a server upgrade adds them). */
-  notServedBackoff?: Backoff;
-}
+/** notServedBackoff: while ServiceCIDRs are not served (default 1 min doubling to 10 min: a server upgrade adds them). */
+export type RangeSourceOptions = ObjectSourceOptions;
 
 /** Calls `update` for a source only when its valid prefixes changed; logs entries that are not prefixes once. */
 function publisher(update: (source: string, prefixes: readonly string[]) => void, log: (line: string) => void) {
