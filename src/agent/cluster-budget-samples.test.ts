@@ -42,5 +42,6 @@ describe("ClusterWide samples from the datapath", () => {
   it("hands the datapath a share with its expiry relative to now, never below 1k", () => {
     assert.deepEqual(datapathShareOf({ bitsPerSecond: 12e6, expiresAtMs: 91_000, fallbackBitsPerSecond: 0 }, 1000), { bitsPerSecond: 12e6, expiresInMs: 90_000, fallbackBitsPerSecond: 1000 });
     assert.deepEqual(datapathShareOf({ bitsPerSecond: 5e6, expiresAtMs: 1000, fallbackBitsPerSecond: 2e5 }, 1000), { bitsPerSecond: 2e5, expiresInMs: 1000, fallbackBitsPerSecond: 2e5 }, "past its expiry: the fallback");
+    assert.deepEqual(datapathShareOf({ bitsPerSecond: 3e5, expiresAtMs: Infinity, fallbackBitsPerSecond: 3e5 }, 1000), { bitsPerSecond: 3e5 }, "the floor, which never expires: a plain rate the datapath accepts");
   });
 });

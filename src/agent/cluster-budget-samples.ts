@@ -87,6 +87,9 @@ export function samplesOf(input: {
  */
 export function datapathShareOf(share: KernelBudgetShare, nowMs: number): Omit<BudgetShare, "key" | "direction" | "scope"> {
   const atLeast = (bits: number) => Math.max(1000, Math.round(bits));
+  // The floor a node holds before (or after) the allocator's contact never expires (node-shares.ts: Infinity);
+  // the datapath takes it as a plain rate rather than an expiry it cannot represent.
+  if (share.expiresAtMs === Infinity) return { bitsPerSecond: atLeast(share.bitsPerSecond) };
   const remaining = Math.round(share.expiresAtMs - nowMs);
   if (remaining < 1) return { bitsPerSecond: atLeast(share.fallbackBitsPerSecond), expiresInMs: 1000, fallbackBitsPerSecond: atLeast(share.fallbackBitsPerSecond) };
   return { bitsPerSecond: atLeast(share.bitsPerSecond), expiresInMs: remaining, fallbackBitsPerSecond: atLeast(share.fallbackBitsPerSecond) };

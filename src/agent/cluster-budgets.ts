@@ -48,7 +48,7 @@ export interface ClusterBudgetsOptions {
 /** What `pacer status` shows of ClusterWide budgets on this node. */
 export interface ClusterBudgetsReport {
   allocator: "leader" | "candidate" | "not a candidate";
-  shares: Array<{ key: string; bitsPerSecond: number; fallbackBitsPerSecond: number; expiresInMs: number }>;
+  shares: Array<{ key: string; bitsPerSecond: number; fallbackBitsPerSecond: number; /** null: the floor, which does not expire */ expiresInMs: number | null }>;
   reportsWritten: number;
   reportsFailed: number;
 }
@@ -115,7 +115,7 @@ export class ClusterBudgets {
     const now = clock();
     return {
       allocator: this.coordinator !== null ? "leader" : this.options.candidate ? "candidate" : "not a candidate",
-      shares: [...this.kernel].map(([key, share]) => ({ key, bitsPerSecond: share.bitsPerSecond, fallbackBitsPerSecond: share.fallbackBitsPerSecond, expiresInMs: Math.max(0, Math.round(share.expiresAtMs - now)) })),
+      shares: [...this.kernel].map(([key, share]) => ({ key, bitsPerSecond: share.bitsPerSecond, fallbackBitsPerSecond: share.fallbackBitsPerSecond, expiresInMs: share.expiresAtMs === Infinity ? null : Math.max(0, Math.round(share.expiresAtMs - now)) })),
       reportsWritten: this.reportsWritten,
       reportsFailed: this.reportsFailed,
     };

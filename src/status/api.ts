@@ -39,7 +39,7 @@ export interface StatusReport {
   /** ClusterWide budgets (Kubernetes mode): this agent's allocator role and its node's shares; absent otherwise. */
   clusterBudgets?: {
     allocator: "leader" | "candidate" | "not a candidate";
-    shares: Array<{ key: string; bitsPerSecond: number; fallbackBitsPerSecond: number; expiresInMs: number }>;
+    shares: Array<{ key: string; bitsPerSecond: number; fallbackBitsPerSecond: number; /** null: the floor, which does not expire */ expiresInMs: number | null }>;
     reportsWritten: number;
     reportsFailed: number;
   };
@@ -88,7 +88,9 @@ export function clusterBudgetLines(report: StatusReport["clusterBudgets"]): stri
   if (report === undefined) return [];
   const lines = [`ClusterWide budgets: allocator ${report.allocator}; reports written ${report.reportsWritten}, failed ${report.reportsFailed}`];
   for (const share of report.shares) {
-    lines.push(`  ${share.key}: share ${approximateQuantity(share.bitsPerSecond)} on this node, falls back to ${approximateQuantity(share.fallbackBitsPerSecond)} in ${Math.round(share.expiresInMs / 1000)} s unless renewed`);
+    lines.push(share.expiresInMs === null
+      ? `  ${share.key}: the floor ${approximateQuantity(share.bitsPerSecond)} on this node until the allocator answers its report`
+      : `  ${share.key}: share ${approximateQuantity(share.bitsPerSecond)} on this node, falls back to ${approximateQuantity(share.fallbackBitsPerSecond)} in ${Math.round(share.expiresInMs / 1000)} s unless renewed`);
   }
   return lines;
 }

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { PodStatusRow } from "../bandwidth/status-row.js";
 import { formatBudgetsTable, formatRangesTable } from "./tables.js";
-import { bandwidthManagerLine, formatLimitsTable, kubernetesApiLines, type StatusReport } from "./api.js";
+import { bandwidthManagerLine, clusterBudgetLines, formatLimitsTable, kubernetesApiLines, type StatusReport } from "./api.js";
 import { fetchLimits, fetchStatus } from "./client.js";
 import { defaultRouteDevicesFrom } from "./devices.js";
 import { startStatusServer } from "./server.js";
@@ -67,6 +67,22 @@ describe("Kubernetes API problems in pacer status", () => {
     assert.equal(others.length, 0);
     assert.equal(line, 'Kubernetes API: watch pods failing since 2026-01-01T00:00:00.000Z (HTTP 403: HTTP 403: Forbidden): grant verb "watch" on resource "pods"');
     assert.match(kubernetesApiLines([{ verb: "list", resource: "pods", statusCode: null, message: "ECONNREFUSED", action: "retrying", since: "t" }])[0] ?? "", /\(no answer: ECONNREFUSED\)/);
+  });
+});
+
+describe("ClusterWide budget lines in pacer status", () => {
+  it("a share says when it falls back; the floor, which never expires, says it waits for the allocator", () => {
+    const lines = clusterBudgetLines({
+      allocator: "candidate", reportsWritten: 3, reportsFailed: 0,
+      shares: [
+        { key: "ns/app/u1/Egress", bitsPerSecond: 8e6, fallbackBitsPerSecond: 3e5, expiresInMs: 61_400 },
+        { key: "ns/app/u1/Ingress", bitsPerSecond: 3e5, fallbackBitsPerSecond: 3e5, expiresInMs: null },
+      ],
+    });
+    assert.equal(lines[0], "ClusterWide budgets: allocator candidate; reports written 3, failed 0");
+    assert.match(lines[1]!, /share 8M on this node, falls back to 300k in 61 s unless renewed/);
+    assert.match(lines[2]!, /the floor 300k on this node until the allocator answers its report/);
+    assert.doesNotMatch(lines.join("\n"), /NaN|Infinity/);
   });
 });
 
