@@ -40,20 +40,26 @@ export async function clusterWideShareVisible(lab: ClusterLab): Promise<Check> {
   const name = "crawler-cluster";
   try {
     await lab.kubectl.apply(clusterWideBudget(name));
-    const { value: line, ms } = await poll("pacer status showing the leader and a share", async () => {
-      const text = await runningAgent(lab).statusText();
-      return /allocator leader/.test(text) ? text.split("\n").find((candidate) => candidate.includes(`default/${name}/`)) : undefined;
-    }, 60_000);
+    const started = performance.now();
+    // The allocator's answer first: before it, the node holds the budget's floor without an expiry, and
+    // `pacer status` says so ("until the allocator answers its report").
     const { value: node } = await poll("the allocation in kubectl get bwnode", async () => {
       const object = await lab.kubectl.json<{ spec?: { reportSeq?: number }; status?: { seenReportSeq?: number; allocations?: Array<{ name: string; bitsPerSecond: number }> } }>(["get", "bwnode", lab.nodeName]);
       return (object.status?.allocations ?? []).some((entry) => entry.name === name) ? object : undefined;
     }, 60_000);
+    const { value: line } = await poll("pacer status showing the leader and a share with its expiry", async () => {
+      const text = await runningAgent(lab).statusText();
+      return /allocator leader/.test(text) ? text.split("\n").find((candidate) => candidate.includes(`default/${name}/`) && /falls back to/.test(candidate)) : undefined;
+    }, 60_000);
+    const ms = performance.now() - started;
     const lease = await lab.kubectl.json<{ spec?: { holderIdentity?: string } }>(["-n", lab.chart.namespace, "get", "lease", "pacer-allocator"]);
-    const allocation = node.status?.allocations?.find((entry) => entry.name === name)?.bitsPerSecond ?? 0;
-    const pass = lease.spec?.holderIdentity === lab.nodeName && allocation > 0 && allocation <= 380_000_000 && /falls back to/.test(line ?? "");
+    const allocation = node.status?.allocations?.find((entry) => entry.name === name)?.bitsPerSecond ?? -1;
+    // 0 is a right answer here: netperf-client sends nothing during this check, so its node released the
+    // share (node-shares.ts) and enforces the floor by itself, with the expiry status shows.
+    const pass = lease.spec?.holderIdentity === lab.nodeName && allocation >= 0 && allocation <= 380_000_000 && line !== undefined;
     return {
       name: "cluster-wide-share-visible", pass,
-      detail: `a 400M ClusterWide budget on netperf-client: ${ms.toFixed(0)} ms later pacer status says "${(line ?? "").trim()}"; the Lease pacer-allocator is held by ${lease.spec?.holderIdentity}; BandwidthNode ${lab.nodeName}: report ${node.spec?.reportSeq}, answered ${node.status?.seenReportSeq}, allocation ${allocation} bit/s`,
+      detail: `a 400M ClusterWide budget on netperf-client: ${ms.toFixed(0)} ms later pacer status says "${(line ?? "").trim()}"; the Lease pacer-allocator is held by ${lease.spec?.holderIdentity}; BandwidthNode ${lab.nodeName}: report ${node.spec?.reportSeq}, answered ${node.status?.seenReportSeq}, allocation ${allocation} bit/s${allocation === 0 ? " (the Pod is idle: the node released its share and holds the floor)" : ""}`,
     };
   } finally {
     await lab.kubectl.run(["delete", "bwb", name, "--ignore-not-found"]);
