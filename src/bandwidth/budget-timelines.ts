@@ -102,6 +102,16 @@ export class BudgetTimelines {
     }
   }
 
+  /**
+   * Whether prune(…, inUse) could remove or forget anything, whatever the Pods need: only a timeline held
+   * but charged to no enforced row, or the status row of one never held (its ensure failed), can go.
+   */
+  mayPrune(inUse: ReadonlySet<string>): boolean {
+    for (const key of this.known.keys()) if (!inUse.has(key)) return true;
+    for (const key of this.statusRows.keys()) if (!this.known.has(key)) return true;
+    return false;
+  }
+
   /** Removes timelines no Pod needs and no enforced row is charged to any more. */
   async prune(needed: readonly Needed[], inUse: ReadonlySet<string>): Promise<void> {
     const { datapath } = this.options;
