@@ -45,6 +45,10 @@ const quiet = quick ? [] : [
   run("1000 nodes, no shifts, a real day's drift", { ...simulationDefaults(1000), budgets, shifts: false, faults: noFaults, diurnalPeriodMs: 86_400_000 }),
 ];
 const comparisons: Comparison[] = quick || flag("no-comparisons") ? [] : [
+  {
+    name: "watch stalls per event (the model before)", why: "0.2% of watch events stalled 2 s instead of one stall per stream a minute: the allocator's one stream of every node's events stalls every ~1.6 s, lagging 0.8 s at the median",
+    summary: run("watch stalls per event", { ...simulationDefaults(1000), budgets, api: { watchStallsPerMinute: 0, watchStallPerEvent: 0.002 } }),
+  },
   { name: "hand-over: immediate", why: "every new share published at once, no acknowledgements: the order watch events arrive in decides the sum", summary: run("immediate hand-over", withTuning(1000, { handOver: "immediate" })) },
   { name: "held back: reported probe (BwE)", why: "a held-back node's demand is its ×1.25 probe, round after round", summary: run("reported probe", withTuning(1000, { heldBackDemand: "reported" })) },
   { name: "held back: always unbounded", why: "a node a little short grabs the whole level and gives it back a round later", summary: run("always unbounded", withTuning(1000, { heldBackDemand: "unbounded" })) },

@@ -21,7 +21,16 @@ export interface ApiModelOptions {
   watchDelayMedianMs: number;
   /** Log-normal sigma of watch delays (0.9: p99 ≈ 8× the median). */
   watchDelaySigma: number;
-  watchStallProbability: number;
+  /**
+   * Stalls per watch stream per minute of virtual time (Poisson), each watchStallMs long, holding every event
+   * of the stream behind it. Per stream and per time, not per event: the allocator's one stream carries every
+   * node's events (~300/s at 1,000 nodes), and a per-event chance (0.2% of events, as this model first had)
+   * stalled it about every 1.6 s, so its events lagged 0.8 s at the median and 2 s at p90 — a stream that is
+   * hardly ever moving, which no API server shows.
+   */
+  watchStallsPerMinute: number;
+  /** The model before: this chance per event of a stall (kept for the comparison in bench/budgets-sim.ts). */
+  watchStallPerEvent?: number;
   watchStallMs: number;
   writeLossProbability: number;
   requestTimeoutMs: number;
@@ -33,7 +42,9 @@ export const DEFAULT_API_MODEL: ApiModelOptions = {
   requestLatencyMedianMs: 8,
   watchDelayMedianMs: 40,
   watchDelaySigma: 0.9,
-  watchStallProbability: 0.002,
+  // Once a minute per stream: for an agent's own stream (~0.3 events/s) more often than the 0.2% of events
+  // this replaced; for the allocator's, a 2-s hold of all events every minute.
+  watchStallsPerMinute: 1,
   watchStallMs: 2000,
   writeLossProbability: 0.01,
   requestTimeoutMs: 1000,
@@ -69,6 +80,8 @@ interface Stored {
 
 interface Watcher {
   deliverAtLeastMs: number;
+  /** When the stream's next stall begins (drawn at its first event, then after each stall). */
+  nextStallAtMs: number | null;
   handler: (node: ObservedNode) => void;
   relist: () => void;
   kind: "ownNode" | "allocator";
@@ -159,7 +172,7 @@ export class FakeApi {
   }
 
   watchNode(name: string, handler: (node: ObservedNode) => void): () => void {
-    const watcher: Watcher = { deliverAtLeastMs: 0, handler, relist: () => this.getNode(name, (node) => node && node !== "unreachable" && handler(node)), kind: "ownNode", closed: false };
+    const watcher: Watcher = { deliverAtLeastMs: 0, nextStallAtMs: null, handler, relist: () => this.getNode(name, (node) => node && node !== "unreachable" && handler(node)), kind: "ownNode", closed: false };
     const set = this.own.get(name) ?? new Set();
     set.add(watcher);
     this.own.set(name, set);
@@ -167,7 +180,7 @@ export class FakeApi {
   }
 
   watchAllNodes(handler: (node: ObservedNode) => void, relist: (nodes: ObservedNode[]) => void): () => void {
-    const watcher: Watcher = { deliverAtLeastMs: 0, handler, relist: () => this.listNodes((nodes) => nodes !== "unreachable" && relist(nodes)), kind: "allocator", closed: false };
+    const watcher: Watcher = { deliverAtLeastMs: 0, nextStallAtMs: null, handler, relist: () => this.listNodes((nodes) => nodes !== "unreachable" && relist(nodes)), kind: "allocator", closed: false };
     this.all.add(watcher);
     return () => ((watcher.closed = true), this.all.delete(watcher));
   }
@@ -218,9 +231,18 @@ export class FakeApi {
   }
 
   private deliver(watcher: Watcher, event: ObservedNode): void {
-    let delay = this.random.logNormal(this.options.watchDelayMedianMs, this.options.watchDelaySigma);
-    if (this.random.chance(this.options.watchStallProbability)) delay += this.options.watchStallMs;
-    const at = Math.max(this.clock.nowMs + delay, watcher.deliverAtLeastMs);
+    const delay = this.random.logNormal(this.options.watchDelayMedianMs, this.options.watchDelaySigma);
+    const now = this.clock.nowMs;
+    const stallGap = (): number => (this.options.watchStallsPerMinute > 0 ? this.random.exponential(60_000 / this.options.watchStallsPerMinute) : Infinity);
+    watcher.nextStallAtMs ??= now + stallGap();
+    let stalledUntil = 0;
+    while (watcher.nextStallAtMs <= now) {
+      // A stall that began before this event and is not over holds it; one that is over is past.
+      stalledUntil = watcher.nextStallAtMs + this.options.watchStallMs;
+      watcher.nextStallAtMs = stalledUntil + stallGap();
+    }
+    if (this.options.watchStallPerEvent && this.random.chance(this.options.watchStallPerEvent)) stalledUntil = Math.max(stalledUntil, now + delay + this.options.watchStallMs);
+    const at = Math.max(now + delay, watcher.deliverAtLeastMs, stalledUntil);
     watcher.deliverAtLeastMs = at;
     this.clock.at(at, () => {
       if (watcher.closed) return;

@@ -28,7 +28,7 @@ function run(seed: number): { settledAfterMs: number; rates: Array<[number, numb
   const random = new Random(seed);
   const datapath = new DatapathModel(clock);
   const meter = datapath.addBudget(KEY, BUDGET);
-  const api = new FakeApi(clock, random, { ...DEFAULT_API_MODEL, writeLossProbability: 0, watchStallProbability: 0, watchDelaySigma: 0.3 }, () => 3);
+  const api = new FakeApi(clock, random, { ...DEFAULT_API_MODEL, writeLossProbability: 0, watchStallsPerMinute: 0, watchDelaySigma: 0.3 }, () => 3);
   const budgets = new Map<string, BudgetTerms>([[KEY, { bitsPerSecond: BUDGET, floorBitsPerSecond: BUDGET / 100 }]]);
   const reasons = new Map<string, number>();
   const env: AgentEnvironment = {

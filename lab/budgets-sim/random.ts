@@ -39,6 +39,11 @@ export class Random {
     return median * Math.exp(sigma * Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v));
   }
 
+  /** Exponential with the given mean (the gaps of a Poisson process). */
+  exponential(mean: number): number {
+    return -mean * Math.log(Math.max(1e-12, 1 - this.next()));
+  }
+
   pick<T>(items: readonly T[]): T {
     const item = items[Math.floor(this.next() * items.length)];
     if (item === undefined) throw new RangeError("pick from an empty list");

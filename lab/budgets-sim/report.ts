@@ -64,7 +64,7 @@ export function renderReport(report: SimulatorReport): string {
       const fault = run.faults.find((entry) => entry.name === name);
       if (!fault) return "–";
       const { name: _name, pass, ...details } = fault;
-      return `${pass ? "pass" : "**FAIL**"}: ${Object.entries(details).map(([key, value]) => `${key} ${value}`).join(", ")}`;
+      return `${pass ? "pass" : "**FAIL**"}: ${Object.entries(details).map(([key, value]) => `${key} ${typeof value === "object" && value !== null ? JSON.stringify(value) : value}`).join(", ")}`;
     })]));
   }
   push("");
@@ -85,7 +85,7 @@ export function renderReport(report: SimulatorReport): string {
 
   push("## What the model leaves out", "");
   push("- The datapath is exact: a node sends min(demand, share) at once (EDT holds a rate to ~0.5%: bench/results/e2e.md); no TCP ramp-up, no per-packet burstiness beyond the held-back threshold (demand > 0.98 × share).");
-  push("- The API server is a latency/loss model (8 ms median requests; watch delays log-normal, 40 ms median, p99 ≈ 330 ms, 0.2% of events stalled 2 s; 1% of writes lost, half of them applied with the response lost), not etcd: no priority and fairness, no request-size effects.");
+  push("- The API server is a latency/loss model (8 ms median requests; watch delays log-normal, 40 ms median, p99 ≈ 330 ms, delivered in order per stream, so the allocator's one stream of every node's events lags the tail of that (≈0.4 s median at 1,000 nodes); each stream stalled 2 s once a minute; 1% of writes lost, half of them applied with the response lost), not etcd: no priority and fairness, no request-size effects.");
   push("- Clocks do not drift; every agent samples every 500 ms at a random phase.");
   push("- Demand is a trace, not applications reacting to their share.");
   push("");

@@ -67,10 +67,18 @@ export interface OutageCheck {
   zeroOrUnshaped: number;
   /**
    * Pairs whose senders had all stopped by the end (members 0) with their share below it: a node with no
-   * sender releases its share (node-shares.ts), which no Pod can notice; not counted as dropped. One whose
-   * sender started again during the outage sends at its floor until the API is back, and counts as dropped.
+   * sender releases its share (node-shares.ts), which no Pod can notice; not counted as dropped.
    */
   releasedIdle: number;
+  /**
+   * Pairs whose senders stopped within 5 s before the outage or during it, and started again during it, at
+   * their floor: the node released its share, and its release report may have reached the allocator (a
+   * write whose response was lost) and been handed to other nodes, so until the API answers it keeps the
+   * floor, never zero (docs/cluster-budgets.md, "The API server away"). Not dropped; below the floor would be.
+   */
+  releasedThenRestarted: number;
+  /** The dropped and zero-or-unshaped pairs, for the report (the first few). */
+  examples: Array<{ node: string; key: BudgetKey; beforeBitsPerSecond: number; nowBitsPerSecond: number; toldBitsPerSecond: number; members: number }>;
 }
 
 export interface SimulationRun {
@@ -103,8 +111,10 @@ export function runSimulation(options: SimulationOptions): SimulationRun {
   for (const budget of workload.budgets) datapath.addBudget(budget.key, budget.bitsPerSecond);
   const measurements = new Measurements(datapath, terms, options.coordinator.reserveFraction);
   const pairOf = (pair: PairWorkload): Pair => datapath.pair(pair.node, pair.key);
+  const lastIdleAtMs = new Map<Pair, number>();
   const applyDemand = (pair: PairWorkload): void => {
     const demand = workload.demandOf(pair, clock.nowMs);
+    if (demand.members === 0) lastIdleAtMs.set(pairOf(pair), clock.nowMs);
     datapath.setDemand(pairOf(pair), demand.demandBitsPerSecond, demand.members, demand.selectedPods);
     measurements.demandChanged(pair.key);
   };
@@ -193,13 +203,20 @@ export function runSimulation(options: SimulationOptions): SimulationRun {
       for (const pairs of datapath.pairsByNode.values()) for (const pair of pairs) if (pair.selectedPods > 0) before.set(pair, datapath.enforcedBitsPerSecond(pair, clock.nowMs));
     });
     clock.at(atMs + durationMs - 1, () => {
-      const check: OutageCheck = { pairs: before.size, dropped: 0, zeroOrUnshaped: 0, releasedIdle: 0 };
+      const check: OutageCheck = { pairs: before.size, dropped: 0, zeroOrUnshaped: 0, releasedIdle: 0, releasedThenRestarted: 0, examples: [] };
+      const example = (pair: Pair, share: number, now: number, told: number): void => void (check.examples.length < 5 && check.examples.push({ node: pair.node, key: pair.key, beforeBitsPerSecond: share, nowBitsPerSecond: now, toldBitsPerSecond: told, members: pair.members }));
       for (const [pair, share] of before) {
         const now = datapath.enforcedBitsPerSecond(pair, clock.nowMs);
         const told = api.peek(pair.node)?.allocations?.allocations.get(pair.key)?.bitsPerSecond ?? 0;
         const last = told > 0 ? told : terms.get(pair.key)!.floorBitsPerSecond;
-        if (!Number.isFinite(now) || now <= 0) check.zeroOrUnshaped++;
-        else if (now < Math.min(share, last) * 0.999) pair.members === 0 ? check.releasedIdle++ : check.dropped++;
+        if (!Number.isFinite(now) || now <= 0) (check.zeroOrUnshaped++, example(pair, share, now, told));
+        else if (now < Math.min(share, last) * 0.999) {
+          const floors = [terms.get(pair.key)!.floorBitsPerSecond, api.peek(pair.node)?.allocations?.allocations.get(pair.key)?.floorBitsPerSecond ?? Infinity];
+          const atFloor = now >= Math.min(...floors) * 0.999;
+          if (pair.members === 0) check.releasedIdle++;
+          else if (atFloor && (lastIdleAtMs.get(pair) ?? -Infinity) >= atMs - 5000) check.releasedThenRestarted++;
+          else (check.dropped++, example(pair, share, now, told));
+        }
       }
       run.outage = check;
     });

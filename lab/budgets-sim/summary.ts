@@ -86,8 +86,8 @@ export function summarize(run: SimulationRun) {
   for (const fault of measurements.faults) {
     const maxOneSecondRatio = maxIn(fault.fromMs, fault.toMs, fault.budgets);
     if (fault.name === "api-outage") {
-      const outage = run.outage ?? { pairs: 0, dropped: 0, zeroOrUnshaped: 0, releasedIdle: 0 };
-      faults.push({ name: fault.name, pass: outage.dropped === 0 && outage.zeroOrUnshaped === 0 && maxOneSecondRatio <= 1.05, seconds: seconds(options.faults.outage!.durationMs), sharesKept: outage.pairs - outage.dropped - outage.zeroOrUnshaped - outage.releasedIdle, sharesDropped: outage.dropped, releasedWithoutSenders: outage.releasedIdle, zeroOrUnlimited: outage.zeroOrUnshaped, maxOneSecondRatio });
+      const outage = run.outage ?? { pairs: 0, dropped: 0, zeroOrUnshaped: 0, releasedIdle: 0, releasedThenRestarted: 0, examples: [] };
+      faults.push({ name: fault.name, pass: outage.dropped === 0 && outage.zeroOrUnshaped === 0 && maxOneSecondRatio <= 1.05, seconds: seconds(options.faults.outage!.durationMs), sharesKept: outage.pairs - outage.dropped - outage.zeroOrUnshaped - outage.releasedIdle - outage.releasedThenRestarted, sharesDropped: outage.dropped, releasedWithoutSenders: outage.releasedIdle, releasedThenRestartedAtFloor: outage.releasedThenRestarted, zeroOrUnlimited: outage.zeroOrUnshaped, maxOneSecondRatio, ...(outage.examples.length > 0 ? { examples: outage.examples } : {}) });
     } else if (fault.name === "leader-crash") {
       const crash = run.leaderCrashes.find((entry) => entry.atMs === fault.fromMs);
       const takeover = crash ? run.takeovers.find((entry) => entry.atMs > crash.atMs) : undefined;
