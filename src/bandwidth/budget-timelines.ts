@@ -58,7 +58,16 @@ export function neededTimelines(requests: ReadonlyMap<string, readonly RowReques
       }
     }
   }
+  for (const entry of needed.values()) entry.members.sort();
   return [...needed.values()];
+}
+
+/** An edit's needed timelines with every other Pod's membership from the rows; pure. */
+export function mergeMembers(needed: readonly Needed[], rows: ReadonlyMap<string, BudgetStatusRow>, onlyPods: ReadonlySet<string>): Needed[] {
+  return needed.map((entry) => {
+    const others = (rows.get(timelineKey(entry.budget.key, entry.direction))?.members ?? []).filter((pod) => !onlyPods.has(pod));
+    return { ...entry, members: [...others, ...entry.members].sort() };
+  });
 }
 
 export class BudgetTimelines {
@@ -73,10 +82,21 @@ export class BudgetTimelines {
     return [...this.statusRows.values()].sort((a, b) => a.key.localeCompare(b.key) || a.direction.localeCompare(b.direction));
   }
 
-  /** Ensures every needed timeline at this node's share; `verifyAll` rewrites unchanged ones too. */
-  async ensure(needed: readonly Needed[], verifyAll: boolean): Promise<void> {
+  /**
+   * Ensures every needed timeline at this node's share; `verifyAll` rewrites unchanged ones too.
+   * `onlyPods`: `needed` was worked out from these Pods alone (an edit's pass), so every other Pod's
+   * membership stays as the last full pass found it; without it a row would list only the edited Pod until
+   * then, and the ClusterWide samples, which count a budget's active members from these rows, with it.
+   */
+  async ensure(needed: readonly Needed[], verifyAll: boolean, onlyPods?: ReadonlySet<string>): Promise<void> {
     const { datapath } = this.options;
     if (!datapath) return;
+    if (onlyPods) {
+      // A timeline the edited Pods left keeps its row until the next full pass (prune), without them.
+      const touched = new Set(needed.map((entry) => timelineKey(entry.budget.key, entry.direction)));
+      for (const [key, row] of this.statusRows) if (!touched.has(key)) row.members = row.members.filter((pod) => !onlyPods.has(pod));
+      needed = mergeMembers(needed, this.statusRows, onlyPods);
+    }
     const applied = verifyAll || !this.listedOnce ? await this.adopt(datapath) : null;
     const shareOf = this.options.shareOf ?? perNodeShare;
     for (const { budget, direction, members } of needed) {

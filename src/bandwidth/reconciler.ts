@@ -219,7 +219,7 @@ export class Reconciler {
       const pod = this.pods.get(podKey);
       const requests = pod ? rowRequestsOf(pod, this.budgets) : [];
       // A Pod that joined a budget new on this node needs its timeline first.
-      await this.timelines.ensure(neededTimelines(new Map([[podKey, requests]]), this.budgets), false);
+      await this.timelines.ensure(neededTimelines(new Map([[podKey, requests]]), this.budgets), false, new Set([podKey]));
       const seen = new Set<string>();
       for (const request of requests) {
         const rowKey = rowKeyOf(podKey, request.direction);

@@ -70,6 +70,21 @@ describe("Reconciler: the shared uplink", () => {
     assert.deepEqual(reconciler.budgetRows(), []);
   });
 
+  it("an edit of one member keeps every other member in the budget's row; a Pod relabelled out leaves it", async () => {
+    const { reconciler, setBudgets } = setup();
+    setBudgets(budget("crawl", { egress: "10M" }));
+    reconciler.applyEvent({ type: "sync", pods: [crawler("a"), crawler("b"), crawler("c")] });
+    await reconciler.reconcile();
+    const members = () => reconciler.budgetRows().map((row) => row.members);
+    assert.deepEqual(members(), [["default/a/uid-a", "default/b/uid-b", "default/c/uid-c"]]);
+    reconciler.applyEvent({ type: "upsert", pod: crawler("b", { [EGRESS]: "50M" }) });
+    await reconciler.reconcile();
+    assert.deepEqual(members(), [["default/a/uid-a", "default/b/uid-b", "default/c/uid-c"]], "the edit's pass saw only b: a and c are still members");
+    reconciler.applyEvent({ type: "upsert", pod: makePod("c", {}, { labels: { app: "other" } }) });
+    await reconciler.reconcile();
+    assert.deepEqual(members(), [["default/a/uid-a", "default/b/uid-b"]], "c left the budget");
+  });
+
   it("a budget turned invalid keeps its last valid version in force and says why", async () => {
     const { reconciler, setBudgets, budgets, invalid } = setup();
     setBudgets(budget("crawl", { egress: "10M", scope: "All" }));
