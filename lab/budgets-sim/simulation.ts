@@ -207,12 +207,12 @@ export function runSimulation(options: SimulationOptions): SimulationRun {
       const example = (pair: Pair, share: number, now: number, told: number): void => void (check.examples.length < 5 && check.examples.push({ node: pair.node, key: pair.key, beforeBitsPerSecond: share, nowBitsPerSecond: now, toldBitsPerSecond: told, members: pair.members }));
       for (const [pair, share] of before) {
         const now = datapath.enforcedBitsPerSecond(pair, clock.nowMs);
-        const told = api.peek(pair.node)?.allocations?.allocations.get(pair.key)?.bitsPerSecond ?? 0;
+        const allocation = api.peek(pair.node)?.allocations?.allocations.get(pair.key);
+        const told = allocation?.bitsPerSecond ?? 0;
         const last = told > 0 ? told : terms.get(pair.key)!.floorBitsPerSecond;
         if (!Number.isFinite(now) || now <= 0) (check.zeroOrUnshaped++, example(pair, share, now, told));
         else if (now < Math.min(share, last) * 0.999) {
-          const floors = [terms.get(pair.key)!.floorBitsPerSecond, api.peek(pair.node)?.allocations?.allocations.get(pair.key)?.floorBitsPerSecond ?? Infinity];
-          const atFloor = now >= Math.min(...floors) * 0.999;
+          const atFloor = now >= Math.min(terms.get(pair.key)!.floorBitsPerSecond, allocation?.floorBitsPerSecond ?? Infinity) * 0.999;
           if (pair.members === 0) check.releasedIdle++;
           else if (atFloor && (lastIdleAtMs.get(pair) ?? -Infinity) >= atMs - 5000) check.releasedThenRestarted++;
           else (check.dropped++, example(pair, share, now, told));

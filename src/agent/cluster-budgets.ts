@@ -27,6 +27,7 @@ import { writeBudgetSummary } from "../kube/budget-summary-writer.js";
 import { LeaseClient } from "../kube/lease-client.js";
 import type { ObjectEvent } from "../kube/pod.js";
 import type { ObjectInformer } from "../kube/object-informer.js";
+import type { StatusReport } from "../status/api.js";
 import { datapathShareOf, podBytesOf, protocolDirection, protocolKey, samplesOf, termsOf, type PodBytes } from "./cluster-budget-samples.js";
 
 export interface ClusterBudgetsOptions {
@@ -45,13 +46,8 @@ export interface ClusterBudgetsOptions {
   log: (line: string) => void;
 }
 
-/** What `pacer status` shows of ClusterWide budgets on this node. */
-export interface ClusterBudgetsReport {
-  allocator: "leader" | "candidate" | "not a candidate";
-  shares: Array<{ key: string; bitsPerSecond: number; fallbackBitsPerSecond: number; /** null: the floor, which does not expire */ expiresInMs: number | null }>;
-  reportsWritten: number;
-  reportsFailed: number;
-}
+/** What `pacer status` shows of ClusterWide budgets on this node (the status API owns the shape). */
+export type ClusterBudgetsReport = NonNullable<StatusReport["clusterBudgets"]>;
 
 const clock = (): number => performance.now();
 
