@@ -114,8 +114,8 @@ export function agentSourcesSuite(start: () => Promise<KubeSuiteBackend>): void 
     await backend.setLabels("m2", { app: "web" });
     await backend.setLabels("m3", { app: "crawler" });
     await wait("m2 out, m3 in", async () => (await membersOf("shared")).join() === "m1,m3", async () => JSON.stringify(await membersOf("shared")));
-    const budget = await backend.budget("shared");
-    assert.equal(budget?.status?.conditions?.find((condition) => condition.type === "Accepted")?.status, "True");
+    // The status is written on its own schedule: the members can be right before it is there.
+    await wait("Accepted=True", async () => (await backend.budget("shared"))?.status?.conditions?.find((condition) => condition.type === "Accepted")?.status === "True");
 
     await applyBudget("broken", { podSelector: { matchLabels: { app: "crawler" } }, egress: "10Q" });
     await wait("Accepted=False", async () => (await backend.budget("broken"))?.status?.conditions?.some((condition) => condition.type === "Accepted" && condition.status === "False") === true);
