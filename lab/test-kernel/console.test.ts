@@ -1,7 +1,7 @@
 /** ConsoleSplitter: boot log, command output and exit code out of a chunked tty stream. */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { ConsoleSplitter } from "./console.js";
+import { ConsoleSplitter, consoleExcerpt } from "./console.js";
 
 describe("ConsoleSplitter", () => {
   it("splits boot log, output and exit code across arbitrary chunk boundaries", () => {
@@ -30,5 +30,21 @@ describe("ConsoleSplitter", () => {
     splitter.push("R\npartial");
     splitter.end();
     assert.deepEqual(lines, ["partial\n"]);
+  });
+});
+
+describe("consoleExcerpt", () => {
+  const backtrace = Array.from({ length: 60 }, (_, i) => `[    1.1${String(i).padStart(2, "0")}]  frame_${i}+0x1/0x2`);
+  it("keeps the kernel's first report of trouble that a long backtrace pushed out of the tail", () => {
+    const text = ["[    0.5] booting", "[    1.0] Kernel panic - not syncing: IO-APIC + timer doesn't work!", ...backtrace].join("\n");
+    const excerpt = consoleExcerpt(text).split("\n");
+    assert.equal(excerpt[1], "[    1.0] Kernel panic - not syncing: IO-APIC + timer doesn't work!");
+    assert.ok(excerpt.includes("[…]"));
+    assert.equal(excerpt.at(-1), backtrace.at(-1));
+  });
+  it("is the plain tail when nothing went wrong or the report is in the tail already", () => {
+    assert.equal(consoleExcerpt(backtrace.join("\n")), backtrace.slice(-40).join("\n"));
+    const short = ["ok", "[ 1.0] BUG: kernel NULL pointer dereference", "frame"].join("\n");
+    assert.equal(consoleExcerpt(short), short);
   });
 });

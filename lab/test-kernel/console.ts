@@ -59,3 +59,20 @@ export class ConsoleSplitter {
     }
   }
 }
+
+// The first line of a kernel's report of what went wrong (panic, oops, BUG, WARN, lockup, RCU stall).
+const KERNEL_TROUBLE = /Kernel panic|\bBUG:|\bOops\b|\bWARNING:|cut here|soft lockup|hard LOCKUP|rcu_\w+ detected stalls|not syncing/;
+
+/**
+ * What to show of a console when a guest dies: the kernel's first report of trouble (its first lines,
+ * which the tail alone cuts off when a long backtrace follows) and the last `lines` lines.
+ */
+export function consoleExcerpt(text: string, lines = 40): string {
+  const all = text.split("\n");
+  const last = all.slice(-lines);
+  const first = all.findIndex((line) => KERNEL_TROUBLE.test(line));
+  if (first === -1 || first >= all.length - lines) return last.join("\n");
+  const start = Math.max(0, first - 3);
+  const head = all.slice(start, Math.min(start + 15, all.length - lines));
+  return [...head, "[…]", ...last].join("\n");
+}

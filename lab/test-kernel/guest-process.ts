@@ -7,7 +7,7 @@ import { spawn } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { MARKER_EXIT, MARKER_READY } from "./boot-script.js";
-import { ConsoleSplitter } from "./console.js";
+import { ConsoleSplitter, consoleExcerpt } from "./console.js";
 import { TestKernelError, type TestKernelResult, type TestKernelRun } from "./run-types.js";
 
 export interface GuestProcess {
@@ -67,7 +67,7 @@ export function runGuestProcess(guest: GuestProcess, run: TestKernelRun): Promis
         } else if (timedOut) {
           reject(new TestKernelError("TEST_KERNEL_TIMEOUT", `run in test kernel: no exit after ${timeoutMs} ms; raise timeoutMs or look at the output:\n${tail(splitter.bootLog + splitter.output)}`));
         } else if (exitCode === undefined || Number.isNaN(exitCode)) {
-          reject(new TestKernelError("TEST_KERNEL_CRASHED", `run in test kernel: the guest stopped without an exit code; its console and stderr:\n${tail(splitter.bootLog + splitter.output + stderr)}`));
+          reject(new TestKernelError("TEST_KERNEL_CRASHED", `run in test kernel: the guest stopped without an exit code; its console and stderr:\n${tail(splitter.bootLog + splitter.output + stderr)}`, { beforeCommand: Number.isNaN(bootMs) }));
         } else {
           resolve({ exitCode, bootMs, wallMs, output: splitter.output, bootLog: splitter.bootLog, files: {} });
         }
@@ -76,4 +76,4 @@ export function runGuestProcess(guest: GuestProcess, run: TestKernelRun): Promis
   });
 }
 
-const tail = (text: string): string => text.split("\n").slice(-40).join("\n");
+const tail = (text: string): string => consoleExcerpt(text);

@@ -46,12 +46,15 @@ export interface TestKernelResult {
 }
 
 export class TestKernelError extends Error {
+  /** The guest died while booting, before the command started: nothing of the command's ran. */
+  readonly beforeCommand: boolean;
   constructor(
     readonly code: "TEST_KERNEL_MISSING" | "TEST_KERNEL_TIMEOUT" | "TEST_KERNEL_CRASHED" | "TEST_KERNEL_ABORTED",
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; beforeCommand?: boolean },
   ) {
     super(message, options);
+    this.beforeCommand = options?.beforeCommand ?? false;
     this.name = "TestKernelError";
   }
 }
