@@ -12,6 +12,7 @@ import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { FakeResolver } from "../../src/bandwidth/testing/fakes.js";
 import { loadConfig, type AgentConfig } from "../../src/config/config.js";
 import { FakeDatapath, FakeKernel } from "../../src/datapath/testing/fake.js";
@@ -63,9 +64,10 @@ export function agentSourcesSuite(start: () => Promise<KubeSuiteBackend>): void 
     pods.clear();
     budgets.clear();
   });
-  const startTheAgent = async (): Promise<RunningAgent> => {
+  /** `kept`: the kernel a previous agent left (pinned maps survive a restart); else a fresh one. */
+  const startTheAgent = async (kept?: FakeKernel): Promise<RunningAgent> => {
     logLines = [];
-    kernel = new FakeKernel();
+    kernel = kept ?? new FakeKernel();
     agent = await startAgent(config, {
       datapath: new FakeDatapath(kernel), probe: async () => ({ edt: { available: true, reason: null } }),
       resolver: new FakeResolver(), devices: async () => ["eth0"], log: (line) => logLines.push(line),
@@ -172,6 +174,18 @@ export function agentSourcesSuite(start: () => Promise<KubeSuiteBackend>): void 
       closeConnection(connection);
     }
     await wait("no API problem", () => agent?.status().kubernetesApi.length === 0, () => JSON.stringify(agent?.status().kubernetesApi));
+
+    // The agent goes away past its share's expiry: the kernel fell back to the floor, and that is what a new
+    // agent adopts, not the share it fell back from (the allocator may have handed that to other nodes).
+    await agent?.stop();
+    agent = null;
+    kernel.elapse(120_000);
+    const restartedAt = kernel.budgetWrites.length;
+    await startTheAgent(kernel);
+    const written = () => kernel.budgetWrites.slice(restartedAt).filter((write) => write.key === `${backend.namespace}/cw/${uid}`);
+    await wait("the restarted agent writes the timeline", () => written().length > 0);
+    await sleep(3000); // the first samples, the allocator's first answer: w1 sends nothing now
+    assert.deepEqual(written().filter((write) => write.bitsPerSecond > 200_000), [], "at the floor until the allocator answers");
   });
 
   it("without the CRD: the agent starts and limits Pods, pacer status says what to install; installed, budgets apply", async () => {

@@ -2,7 +2,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import type { Budget } from "../budgets/budget.js";
 import type { AppliedBudget } from "../datapath/datapath.js";
-import { datapathShareOf, protocolKey, samplesOf, termsOf, timelineOf } from "./cluster-budget-samples.js";
+import { adoptedShare, datapathShareOf, protocolKey, samplesOf, termsOf, timelineOf } from "./cluster-budget-samples.js";
 
 const budget = (mode: Budget["mode"], egress: number | null, ingress: number | null = null): Budget => ({
   key: "ns/crawlers/u1", namespace: "ns", name: "crawlers", uid: "u1", generation: 1, selector: {}, rates: { egress, ingress },
@@ -43,5 +43,21 @@ describe("ClusterWide samples from the datapath", () => {
     assert.deepEqual(datapathShareOf({ bitsPerSecond: 12e6, expiresAtMs: 91_000, fallbackBitsPerSecond: 0 }, 1000), { bitsPerSecond: 12e6, expiresInMs: 90_000, fallbackBitsPerSecond: 1000 });
     assert.deepEqual(datapathShareOf({ bitsPerSecond: 5e6, expiresAtMs: 1000, fallbackBitsPerSecond: 2e5 }, 1000), { bitsPerSecond: 2e5, expiresInMs: 1000, fallbackBitsPerSecond: 2e5 }, "past its expiry: the fallback");
     assert.deepEqual(datapathShareOf({ bitsPerSecond: 3e5, expiresAtMs: Infinity, fallbackBitsPerSecond: 3e5 }, 1000), { bitsPerSecond: 3e5 }, "the floor, which never expires: a plain rate the datapath accepts");
+  });
+});
+
+describe("what a restarted agent adopts from the kernel", () => {
+  const left = (extra: Partial<AppliedBudget>): AppliedBudget => ({ ...applied(0), bitsPerSecond: 7_600_000, ...extra });
+  it("a share the kernel fell back on is its fallback, not the rate it fell back from", () => {
+    assert.deepEqual(adoptedShare(left({ expiresInMs: 0, fallbackBitsPerSecond: 240_000 }), 5000), { bitsPerSecond: 240_000, expiresAtMs: 5000, fallbackBitsPerSecond: 240_000 });
+    // and the datapath, told it past its expiry, keeps the fallback
+    assert.equal(datapathShareOf(adoptedShare(left({ expiresInMs: 0, fallbackBitsPerSecond: 240_000 }), 5000), 5001).bitsPerSecond, 240_000);
+  });
+  it("a share still in force holds until its own expiry, then its fallback", () => {
+    const share = adoptedShare(left({ expiresInMs: 30_000, fallbackBitsPerSecond: 240_000 }), 5000);
+    assert.deepEqual(share, { bitsPerSecond: 7_600_000, expiresAtMs: 35_000, fallbackBitsPerSecond: 240_000 });
+  });
+  it("a share without expiry (a floor, or not ClusterWide) holds until the protocol decides", () => {
+    assert.deepEqual(adoptedShare(left({}), 5000), { bitsPerSecond: 7_600_000, expiresAtMs: 5000, fallbackBitsPerSecond: 7_600_000 });
   });
 });

@@ -94,3 +94,18 @@ export function datapathShareOf(share: KernelBudgetShare, nowMs: number): Omit<B
   if (remaining < 1) return { bitsPerSecond: atLeast(share.fallbackBitsPerSecond), expiresInMs: 1000, fallbackBitsPerSecond: atLeast(share.fallbackBitsPerSecond) };
   return { bitsPerSecond: atLeast(share.bitsPerSecond), expiresInMs: remaining, fallbackBitsPerSecond: atLeast(share.fallbackBitsPerSecond) };
 }
+
+/**
+ * What a restarted agent finds in the kernel, as the protocol's kernel config (NodeShares honours it until
+ * its own expiry, then the floor). An expiring share the kernel already fell back on is its fallback (the
+ * previous agent set it to min(floor, share)): taking the rate it fell back from would enforce a share the
+ * allocator reclaimed once its owner went silent — the 1.26× over-budget seconds after an agent restarted
+ * in bench:budgets' real run. A share without expiry (the floor before the allocator answers, or not a
+ * ClusterWide budget) holds until the protocol decides.
+ */
+export function adoptedShare(applied: AppliedBudget, nowMs: number): KernelBudgetShare {
+  if (applied.expiresInMs === undefined) return { bitsPerSecond: applied.bitsPerSecond, expiresAtMs: nowMs, fallbackBitsPerSecond: applied.bitsPerSecond };
+  const fallback = applied.fallbackBitsPerSecond ?? applied.bitsPerSecond;
+  if (applied.expiresInMs <= 0) return { bitsPerSecond: fallback, expiresAtMs: nowMs, fallbackBitsPerSecond: fallback };
+  return { bitsPerSecond: applied.bitsPerSecond, expiresAtMs: nowMs + applied.expiresInMs, fallbackBitsPerSecond: fallback };
+}

@@ -28,7 +28,7 @@ import { LeaseClient } from "../kube/lease-client.js";
 import type { ObjectEvent } from "../kube/pod.js";
 import type { ObjectInformer } from "../kube/object-informer.js";
 import type { StatusReport } from "../status/api.js";
-import { datapathShareOf, podBytesOf, protocolDirection, protocolKey, samplesOf, termsOf, type PodBytes } from "./cluster-budget-samples.js";
+import { adoptedShare, datapathShareOf, podBytesOf, protocolDirection, protocolKey, samplesOf, termsOf, type PodBytes } from "./cluster-budget-samples.js";
 
 export interface ClusterBudgetsOptions {
   connection: ApiConnection;
@@ -161,12 +161,11 @@ export class ClusterBudgets {
     } catch (error) {
       this.options.log(`cluster budgets: ${(error as Error).message}`);
     }
-    // What the kernel holds from a previous agent counts until now only (its expiry is not read back): the
-    // floor until the allocator answers — never more than what was allocated.
+    // What the kernel holds from a previous agent, with its expiry and fallback as the kernel enforces them.
     const now = clock();
     const kernel = new Map<BudgetKey, KernelBudgetShare>();
     for (const applied of (await this.options.datapath()?.listBudgets().catch(() => [])) ?? []) {
-      kernel.set(protocolKey(applied.key, applied.direction), { bitsPerSecond: applied.bitsPerSecond, expiresAtMs: now, fallbackBitsPerSecond: applied.bitsPerSecond });
+      kernel.set(protocolKey(applied.key, applied.direction), adoptedShare(applied, now));
     }
     const protocol = new NodeProtocol({ previousReport, kernel }, DEFAULT_TIMINGS);
     this.protocol = protocol;

@@ -67,6 +67,13 @@ export interface AppliedBudget {
   slot: number;
   scope: Scope;
   bitsPerSecond: number;
+  /**
+   * A share that expires (BudgetShare.expiresInMs): ms until the datapath falls back to
+   * `fallbackBitsPerSecond`, read back from the kernel; 0 once it has (it enforces the fallback then).
+   * Absent: never expires. An agent that restarts adopts what the kernel enforces, not the rate alone.
+   */
+  expiresInMs?: number;
+  fallbackBitsPerSecond?: number;
   counters: BudgetCounters;
 }
 

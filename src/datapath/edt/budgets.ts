@@ -55,6 +55,10 @@ export class EdtBudgets {
         slot: record.slot,
         scope: config.scope === EDT_SCOPE_ALL ? "all" : "outside-cluster",
         bitsPerSecond: Number(config.bitsPerSecond),
+        ...(config.expiresAtNs === 0n ? {} : {
+          expiresInMs: Math.max(0, Number((config.expiresAtNs - monotonicNowNs()) / NS_PER_MS)),
+          fallbackBitsPerSecond: Number(config.fallbackBitsPerSecond),
+        }),
         counters: {
           packets: Number(counters.packets),
           bytes: Number(counters.bytes),

@@ -165,6 +165,11 @@ export function datapathConformance(
       assert.deepEqual(listed?.budgets, [key]);
       const budgets = (await datapath.listBudgets()).filter((budget) => budget.key === key);
       assert.deepEqual(budgets.map((budget) => [budget.direction, budget.scope, budget.bitsPerSecond, budget.slot]), [[direction, "outside-cluster", 20_000_000, slot]]);
+      assert.equal(budgets[0]?.expiresInMs, undefined, "a share without expiry lists none");
+      await datapath.ensureBudget({ key, direction, scope: "outside-cluster", bitsPerSecond: 20_000_000, expiresInMs: 60_000, fallbackBitsPerSecond: 1_000_000 });
+      const expiring = (await datapath.listBudgets()).find((budget) => budget.key === key);
+      assert.ok(expiring?.expiresInMs !== undefined && expiring.expiresInMs > 50_000 && expiring.expiresInMs <= 60_000, `the expiry is read back: ${expiring?.expiresInMs}`);
+      assert.equal(expiring?.fallbackBitsPerSecond, 1_000_000);
       await assert.rejects(datapath.removeBudget(key, direction), (error: unknown) => (error as { code?: string }).code === "INVALID_ARGUMENT", "in use by a Pod");
       await assert.rejects(
         datapath.ensureLimit({ attachment: a, direction, bitsPerSecond: null, budgets: ["default/unknown/u"] }),

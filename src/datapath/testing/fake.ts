@@ -26,7 +26,7 @@ interface FakeEntry {
 /** Stands in for what the kernel would keep across agent restarts (pinned maps, qdiscs, filters). */
 export class FakeKernel {
   readonly entries = new Map<string, FakeEntry>();
-  readonly budgets = new Map<string, { share: BudgetShare; slot: number }>();
+  readonly budgets = new Map<string, { share: BudgetShare; slot: number; writtenAtMs: number }>();
   /** Traffic the fake "sent" through a budget timeline (send()); the real kernel counts it per packet. */
   readonly budgetCounters = new Map<string, { bytes: number; delayedPackets: number }>();
   internalRanges: string[] = [];
@@ -34,6 +34,13 @@ export class FakeKernel {
   existingNetns: Set<string> | undefined;
   /** Count of kernel operations, for tests that assert idempotence costs nothing. */
   writes = 0;
+  /** Every budget share written that differs from the one before it, in order (what a restarted agent did). */
+  readonly budgetWrites: BudgetShare[] = [];
+
+  /** Moves the kernel's clock on by `ms` for the expiring budget shares (an agent away that long). */
+  elapse(ms: number): void {
+    for (const budget of this.budgets.values()) budget.writtenAtMs -= ms;
+  }
 
   /** Charges `bytes` (and `delayedPackets` held back) to a budget timeline's counters, as traffic would. */
   send(key: string, direction: Direction, bytes: number, delayedPackets = 0): void {
@@ -117,12 +124,16 @@ export class FakeDatapath implements Datapath {
     validateBudgetShare(share);
     const key = entryKey(share.key, share.direction);
     const existing = this.kernel.budgets.get(key);
-    if (existing && JSON.stringify(existing.share) === JSON.stringify(share)) return { slot: existing.slot };
+    if (existing && JSON.stringify(existing.share) === JSON.stringify(share)) {
+      existing.writtenAtMs = performance.now(); // the same expiry, renewed from now (as the kernel's)
+      return { slot: existing.slot };
+    }
     this.kernel.writes++;
     const used = new Set([...this.kernel.budgets.values()].map((budget) => budget.slot));
     let slot = existing?.slot ?? 1;
     while (!existing && used.has(slot)) slot++;
-    this.kernel.budgets.set(key, { share, slot });
+    this.kernel.budgets.set(key, { share, slot, writtenAtMs: performance.now() });
+    this.kernel.budgetWrites.push(share);
     return { slot };
   }
 
@@ -135,8 +146,12 @@ export class FakeDatapath implements Datapath {
 
   async listBudgets(): Promise<AppliedBudget[]> {
     this.assertOpen();
-    return [...this.kernel.budgets.values()].map(({ share, slot }) => ({
+    return [...this.kernel.budgets.values()].map(({ share, slot, writtenAtMs }) => ({
       key: share.key, direction: share.direction, slot, scope: share.scope, bitsPerSecond: share.bitsPerSecond,
+      ...(share.expiresInMs === undefined ? {} : {
+        expiresInMs: Math.max(0, Math.floor(writtenAtMs + share.expiresInMs - performance.now())),
+        fallbackBitsPerSecond: share.fallbackBitsPerSecond ?? 0,
+      }),
       counters: { packets: 0, horizonDrops: 0, ...(this.kernel.budgetCounters.get(entryKey(share.key, share.direction)) ?? { bytes: 0, delayedPackets: 0 }) },
     }));
   }

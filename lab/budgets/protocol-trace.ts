@@ -1,0 +1,60 @@
+/**
+ * The protocol as the API server holds it, every 500 ms, for a window of the real run: per node its last
+ * report (seq, demand, held back, unbounded, released, applied generation) and the allocator's answer (the
+ * report seen, allocation, claim, generation, acknowledge). Read-only, through the admin kubeconfig: what
+ * `kubectl get bandwidthnodes -o yaml` would show, without a fork per read. For finding out where a slow
+ * shift spends its seconds (docs/cluster-budgets.md, "The real run").
+ */
+import { closeConnection, type ApiConnection } from "../../src/kube/api/connection.js";
+import { loadApiConnection } from "../../src/kube/api/load.js";
+import { BandwidthNodeClient } from "../../src/kube/bandwidth-nodes.js";
+import { allocationsOf, reportOf } from "../../src/budgets/wire.js";
+
+const mbit = (bits: number | undefined) => (bits === undefined ? "-" : (bits / 1e6).toFixed(2));
+
+/** One node's line (pure): `seq 12 d 3.10 hb unb rel g4 | seen 12 a 2.00 c 2.00 g5 ack`. */
+export function traceLine(object: Parameters<typeof reportOf>[0] | null): string {
+  if (object === null) return "none";
+  const report = reportOf(object);
+  const allocations = allocationsOf(object);
+  const [entry] = report?.budgets.values() ?? [];
+  const [allocation] = allocations?.allocations.values() ?? [];
+  const flags = entry ? [entry.heldBack ? "hb" : "", entry.unbounded ? "unb" : "", entry.released ? "rel" : ""].filter(Boolean).join(" ") : "";
+  const left = report ? `seq ${report.reportSeq} d ${mbit(entry?.demandBitsPerSecond)} m ${entry?.members ?? "-"}${flags ? ` ${flags}` : ""} g${entry?.appliedGeneration ?? "-"}` : "no report";
+  const right = allocations ? `seen ${allocations.seenReportSeq} a ${mbit(allocation?.bitsPerSecond)} c ${mbit(allocation?.claimBitsPerSecond)} g${allocation?.generation ?? "-"}${allocation?.acknowledge ? " ack" : ""}` : "no status";
+  return `${left} | ${right}`;
+}
+
+export class ProtocolTrace {
+  private timer: NodeJS.Timeout | undefined;
+  private connection: ApiConnection | undefined;
+  readonly lines: string[] = [];
+
+  constructor(private readonly kubeconfig: string, private readonly nodeNames: readonly string[], private readonly now: () => number) {}
+
+  async start(label: string): Promise<void> {
+    this.connection ??= await loadApiConnection(this.kubeconfig);
+    const client = new BandwidthNodeClient(this.connection);
+    const started = this.now();
+    let busy = false;
+    this.timer = setInterval(() => {
+      if (busy) return;
+      busy = true;
+      const at = ((this.now() - started) / 1000).toFixed(1);
+      void Promise.all(this.nodeNames.map((name) => client.get(name).then(traceLine, (error: unknown) => `unreadable: ${(error as Error).message}`)))
+        .then((lines) => this.lines.push(`${label} +${at}s ${lines.map((line, index) => `[${this.nodeNames[index]}] ${line}`).join("  ")}`))
+        .finally(() => (busy = false));
+    }, 500);
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  close(): void {
+    this.stop();
+    closeConnection(this.connection);
+    this.connection = undefined;
+  }
+}
