@@ -5,7 +5,9 @@
  * the guest's root namespace carries every node's link to the control plane. Each agent has its own BPF pin
  * path, state dir and socket, and connects with the chart's ServiceAccount token; the Pods are registered in
  * the API by the lab kubelet. What reaches the outside hosts is read from their eth0 rx counters
- * (/proc/<pid>/net/dev of a process parked in each), with no process started per sample.
+ * (/proc/<pid>/net/dev of a process parked in each), with no process started per sample; the Lease and the
+ * agents' status are read in-process too (a kubectl or `pacer status` fork costs a one-CPU guest more than
+ * the protocol it watches).
  */
 import type { ChildProcess } from "node:child_process";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
@@ -16,6 +18,9 @@ import { serviceAccountToken, type RenderedChart } from "../cluster/chart.js";
 import type { ControlPlane } from "../cluster/control-plane.js";
 import { LabKubelet } from "../cluster/kubelet.js";
 import type { Kubectl } from "../cluster/kubectl.js";
+import type { ApiConnection } from "../../src/kube/api/connection.js";
+import { LeaseClient } from "../../src/kube/lease-client.js";
+import { fetchStatus } from "../../src/status/client.js";
 
 export const CONTROL_PLANE_IP = "198.19.0.1";
 
@@ -37,6 +42,8 @@ export interface BudgetCluster {
   nodes: BudgetNode[];
   plane: ControlPlane;
   kubectl: Kubectl;
+  /** The admin kubeconfig's connection, for reads in-process. */
+  admin: ApiConnection;
   chart: RenderedChart;
   repoDir: string;
   log(line: string): void;
@@ -100,8 +107,7 @@ export async function startNodeAgent(cluster: BudgetCluster, node: BudgetNode): 
   const deadline = Date.now() + 90_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`agent of ${node.name} exited with ${child.exitCode}:\n${node.log.slice(-20).join("\n")}`);
-    const status = await runTool("node", [join(cluster.repoDir, "bin", "pacer.js"), "status", "--json", "--socket", socket], { netns: node.node.netns, allowFailure: true });
-    if (status.exitCode === 0) return;
+    if (await fetchStatus(socket).then(() => true, () => false)) return;
     if (Date.now() > deadline) throw new Error(`agent of ${node.name}: no status after 90 s:\n${node.log.slice(-20).join("\n")}`);
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
@@ -145,10 +151,10 @@ export async function outsideRxBytes(node: BudgetNode): Promise<number> {
   return Number(line.split(":")[1]?.trim().split(/\s+/)[0] ?? "NaN");
 }
 
-/** What `kubectl get lease pacer-allocator` says holds the Lease, or null. */
+/** Who holds the allocator's Lease (what `kubectl get lease pacer-allocator` says), or null. */
 export async function leaseHolder(cluster: BudgetCluster): Promise<string | null> {
-  const result = await cluster.kubectl.run(["-n", cluster.chart.namespace, "get", "lease", "pacer-allocator", "-o", "jsonpath={.spec.holderIdentity}"], { allowFailure: true });
-  return result.exitCode === 0 && result.stdout.trim() !== "" ? result.stdout.trim() : null;
+  const lease = await new LeaseClient(cluster.admin, cluster.chart.namespace).get();
+  return typeof lease === "object" && lease.record.holderIdentity !== "" ? lease.record.holderIdentity : null;
 }
 
 export function labNode(cluster: Pick<BudgetCluster, "kubectl">, node: LabNode, index: number, stateDir: string): BudgetNode {

@@ -12,7 +12,8 @@
  * share returns to the others ≤ 105 s after its last report), a new node joining (its sender gets the
  * floor at once, the split settles).
  */
-import { mkdtemp, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -23,6 +24,8 @@ import { clusterTools, clusterVersions } from "../cluster/tools.js";
 import { stopBackground, type LabPod } from "../node/index.js";
 import { buildNodes, CONTROL_PLANE_IP, killNodeAgent, labNode, leaseHolder, outsideRxBytes, startNodeAgent, startSenderPod, startSending, stopSending, type BudgetCluster, type BudgetNode } from "./cluster.js";
 import { ProtocolTrace } from "./protocol-trace.js";
+import { closeConnection } from "../../src/kube/api/connection.js";
+import { loadApiConnection } from "../../src/kube/api/load.js";
 import { convergenceSeconds, idealShares, maxRatio, perSecond, round, type RxSample } from "./judge.js";
 
 const BUDGET = 24_000_000;
@@ -51,6 +54,7 @@ async function main(): Promise<number> {
   let cluster: BudgetCluster | null = null;
   const samples: RxSample[] = [];
   let sampler: NodeJS.Timeout | undefined;
+  let health: NodeJS.Timeout | undefined;
   let trace: ProtocolTrace | null = null;
   try {
     const plane = await startControlPlane({ dir: await mkdtemp(join(tmpdir(), `${prefix}-cp-`)), bindAddress: CONTROL_PLANE_IP, serverIps: [CONTROL_PLANE_IP], tools, log });
@@ -58,7 +62,7 @@ async function main(): Promise<number> {
     const chart = renderPacerChart({ kubeVersion: clusterVersions(tools).kubeApiserverVersion });
     await applyChart(kubectl, chart);
     const nodes = built.nodes.map((node, index) => labNode({ kubectl }, node, index, stateDir));
-    cluster = { nodes, plane, kubectl, chart, repoDir: values.repo ?? process.cwd(), log, destroy: async () => {} };
+    cluster = { nodes, plane, kubectl, admin: await loadApiConnection(plane.adminKubeconfig), chart, repoDir: values.repo ?? process.cwd(), log, destroy: async () => {} };
     const lab = cluster;
     await kubectl.apply(JSON.stringify({
       apiVersion: "pacer.dev/v1alpha1", kind: "BandwidthBudget", metadata: { name: "crawlers", namespace: "default" },
@@ -72,13 +76,33 @@ async function main(): Promise<number> {
     }
     const t0 = performance.now();
     const now = () => performance.now() - t0;
+    // The guest's health every 5 s: a starved guest (one CPU under User-Mode Linux) delays every API call
+    // and every sample, and its seconds are then the guest's, not the protocol's.
+    const lag = monitorEventLoopDelay({ resolution: 20 });
+    lag.enable();
+    health = setInterval(() => {
+      void Promise.all([readFile("/proc/loadavg", "utf8"), readFile("/proc/meminfo", "utf8")]).then(([load, meminfo]) => {
+        const available = Number(/MemAvailable:\s+(\d+)/.exec(meminfo)?.[1] ?? "NaN") / 1024;
+        log(`guest: load ${load.split(" ").slice(0, 3).join(" ")}, MemAvailable ${available.toFixed(0)} MiB, this process's event-loop delay max ${(lag.max / 1e6).toFixed(0)} ms`);
+        lag.reset();
+      }, () => undefined);
+    }, 5000);
+    // One read at a time, stamped when it was asked for and kept only when it answered within 50 ms: reads
+    // that overlap and resolve out of order in a starved guest once paired old bytes with a late stamp
+    // (a 95 Mbit/s "second" on a 24 Mbit/s budget, 2026-12-02 19:13).
+    let reading = false;
     sampler = setInterval(() => {
-      void Promise.all(nodes.map(outsideRxBytes)).then((bytes) => samples.push({ atMs: now(), bytes }), () => undefined);
+      if (reading) return;
+      reading = true;
+      const askedAt = now();
+      void Promise.all(nodes.map(outsideRxBytes)).then((bytes) => {
+        if (now() - askedAt <= 50) samples.push({ atMs: askedAt, bytes });
+      }, () => undefined).finally(() => (reading = false));
     }, 100);
     const send = (node: BudgetNode) => startSending(node, pods.get(node)!);
     const rates = (fromMs: number, toMs: number) => perSecond(samples, fromMs, toMs);
     const describe = (seconds: number[][]) => seconds.map((row) => row.map((rate) => (rate / 1e6).toFixed(1)).join("+")).join(" | ");
-    trace = new ProtocolTrace(plane.adminKubeconfig, nodes.map((node) => node.name), now);
+    trace = new ProtocolTrace(plane.adminKubeconfig, nodes.map((node) => ({ name: node.name, socket: join(node.workDir, "pacer.sock") })), now);
     const traced = async (label: string, ms: number) => {
       await trace?.start(label);
       await sleep(ms);
@@ -112,6 +136,7 @@ async function main(): Promise<number> {
     return settled !== null && (result.maxOneSecondRatio as number) <= 1.05 && faults.every((fault) => fault.pass) ? 0 : 1;
   } finally {
     clearInterval(sampler);
+    clearInterval(health);
     trace?.close();
     for (const line of trace?.lines ?? []) log(`trace ${line}`);
     result.perSecondTotalMbit = perSecond(samples, 0, samples.at(-1)?.atMs ?? 0).map((row) => round(row.reduce((sum, rate) => sum + rate, 0) / 1e6, 2));
@@ -122,6 +147,7 @@ async function main(): Promise<number> {
         await stopBackground(node.outsideHolder, "SIGKILL").catch(() => undefined);
         if (node.log.some((line) => /error|fail/i.test(line))) log(`${node.name} agent log (last lines):\n${node.log.slice(-15).join("\n")}`);
       }
+      closeConnection(cluster.admin);
       await cluster.plane.stop().catch(() => undefined);
     }
     await built.destroy();

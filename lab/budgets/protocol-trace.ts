@@ -1,14 +1,16 @@
 /**
  * The protocol as the API server holds it, every 500 ms, for a window of the real run: per node its last
  * report (seq, demand, held back, unbounded, released, applied generation) and the allocator's answer (the
- * report seen, allocation, claim, generation, acknowledge). Read-only, through the admin kubeconfig: what
- * `kubectl get bandwidthnodes -o yaml` would show, without a fork per read. For finding out where a slow
+ * report seen, allocation, claim, generation, acknowledge), and what the node's agent enforces (its status
+ * API: `pacer status`'s ClusterWide shares). Read-only, through the admin kubeconfig and the agents' sockets:
+ * what `kubectl get bandwidthnodes -o yaml` and `pacer status` would show, without a fork per read. For finding out where a slow
  * shift spends its seconds (docs/cluster-budgets.md, "The real run").
  */
 import { closeConnection, type ApiConnection } from "../../src/kube/api/connection.js";
 import { loadApiConnection } from "../../src/kube/api/load.js";
 import { BandwidthNodeClient } from "../../src/kube/bandwidth-nodes.js";
 import { allocationsOf, reportOf } from "../../src/budgets/wire.js";
+import { fetchBudgets, fetchStatus } from "../../src/status/client.js";
 
 const mbit = (bits: number | undefined) => (bits === undefined ? "-" : (bits / 1e6).toFixed(2));
 
@@ -30,7 +32,12 @@ export class ProtocolTrace {
   private connection: ApiConnection | undefined;
   readonly lines: string[] = [];
 
-  constructor(private readonly kubeconfig: string, private readonly nodeNames: readonly string[], private readonly now: () => number) {}
+  private readonly nodeNames: string[];
+
+  /** `nodes`: each node's name and its agent's status socket. */
+  constructor(private readonly kubeconfig: string, private readonly nodes: ReadonlyArray<{ name: string; socket: string }>, private readonly now: () => number) {
+    this.nodeNames = nodes.map((node) => node.name);
+  }
 
   async start(label: string): Promise<void> {
     this.connection ??= await loadApiConnection(this.kubeconfig);
@@ -41,7 +48,20 @@ export class ProtocolTrace {
       if (busy) return;
       busy = true;
       const at = ((this.now() - started) / 1000).toFixed(1);
-      void Promise.all(this.nodeNames.map((name) => client.get(name).then(traceLine, (error: unknown) => `unreadable: ${(error as Error).message}`)))
+      // What the agent enforces, and its timeline's counters: held-back packets and horizon drops (the drops a
+      // sender at its floor meets when TCP bursts past what the floor lets through within the horizon).
+      const enforced = (socket: string) => Promise.all([fetchStatus(socket), fetchBudgets(socket)]).then(
+        ([status, budgets]) => {
+          const shares = (status.clusterBudgets?.shares ?? []).map((share) => mbit(share.bitsPerSecond)).join(",") || "-";
+          const counters = budgets.budgets.find((row) => row.direction === "egress")?.counters;
+          return `enforces ${shares}${counters ? ` delayed ${counters.delayedPackets} drops ${counters.horizonDrops}` : ""}`;
+        },
+        () => "agent down",
+      );
+      void Promise.all(this.nodes.map(({ name, socket }) => Promise.all([
+        client.get(name).then(traceLine, (error: unknown) => `unreadable: ${(error as Error).message}`),
+        enforced(socket),
+      ]).then(([line, agent]) => `${line} | ${agent}`)))
         .then((lines) => this.lines.push(`${label} +${at}s ${lines.map((line, index) => `[${this.nodeNames[index]}] ${line}`).join("  ")}`))
         .finally(() => (busy = false));
     }, 500);
