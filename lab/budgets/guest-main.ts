@@ -102,9 +102,9 @@ async function main(): Promise<number> {
     const send = (node: BudgetNode) => startSending(node, pods.get(node)!);
     const rates = (fromMs: number, toMs: number) => perSecond(samples, fromMs, toMs);
     const describe = (seconds: number[][]) => seconds.map((row) => row.map((rate) => (rate / 1e6).toFixed(1)).join("+")).join(" | ");
-    trace = new ProtocolTrace(plane.adminKubeconfig, nodes.map((node) => ({ name: node.name, socket: join(node.workDir, "pacer.sock") })), now);
+    trace = new ProtocolTrace(lab.admin, nodes.map((node) => ({ name: node.name, socket: join(node.workDir, "pacer.sock") })), now);
     const traced = async (label: string, ms: number) => {
-      await trace?.start(label);
+      trace?.start(label);
       await sleep(ms);
       trace?.stop();
     };
@@ -137,7 +137,7 @@ async function main(): Promise<number> {
   } finally {
     clearInterval(sampler);
     clearInterval(health);
-    trace?.close();
+    trace?.stop();
     for (const line of trace?.lines ?? []) log(`trace ${line}`);
     result.perSecondTotalMbit = perSecond(samples, 0, samples.at(-1)?.atMs ?? 0).map((row) => round(row.reduce((sum, rate) => sum + rate, 0) / 1e6, 2));
     if (cluster !== null) {

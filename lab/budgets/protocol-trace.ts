@@ -2,19 +2,18 @@
  * The protocol as the API server holds it, every 500 ms, for a window of the real run: per node its last
  * report (seq, demand, held back, unbounded, released, applied generation) and the allocator's answer (the
  * report seen, allocation, claim, generation, acknowledge), and what the node's agent enforces (its status
- * API: `pacer status`'s ClusterWide shares). Read-only, through the admin kubeconfig and the agents' sockets:
- * what `kubectl get bandwidthnodes -o yaml` and `pacer status` would show, without a fork per read. For finding out where a slow
- * shift spends its seconds (docs/cluster-budgets.md, "The real run").
+ * API: `pacer status`'s ClusterWide shares). Read-only, through the lab's admin connection and the agents'
+ * sockets: what `kubectl get bandwidthnodes -o yaml` and `pacer status` would show, without a fork per read.
+ * For finding out where a slow shift spends its seconds (docs/cluster-budgets.md, "The real run").
  */
-import { closeConnection, type ApiConnection } from "../../src/kube/api/connection.js";
-import { loadApiConnection } from "../../src/kube/api/load.js";
+import type { ApiConnection } from "../../src/kube/api/connection.js";
 import { BandwidthNodeClient } from "../../src/kube/bandwidth-nodes.js";
 import { allocationsOf, reportOf } from "../../src/budgets/wire.js";
 import { fetchBudgets, fetchStatus } from "../../src/status/client.js";
 
 const mbit = (bits: number | undefined) => (bits === undefined ? "-" : (bits / 1e6).toFixed(2));
 
-/** One node's line (pure): `seq 12 d 3.10 hb unb rel g4 | seen 12 a 2.00 c 2.00 g5 ack`. */
+/** One node's line (pure): `seq 12 d 3.10 m 1 hb unb rel g4 | seen 12 a 2.00 c 2.00 g5 ack`. */
 export function traceLine(object: Parameters<typeof reportOf>[0] | null): string {
   if (object === null) return "none";
   const report = reportOf(object);
@@ -29,19 +28,16 @@ export function traceLine(object: Parameters<typeof reportOf>[0] | null): string
 
 export class ProtocolTrace {
   private timer: NodeJS.Timeout | undefined;
-  private connection: ApiConnection | undefined;
+  private readonly client: BandwidthNodeClient;
   readonly lines: string[] = [];
 
-  private readonly nodeNames: string[];
-
-  /** `nodes`: each node's name and its agent's status socket. */
-  constructor(private readonly kubeconfig: string, private readonly nodes: ReadonlyArray<{ name: string; socket: string }>, private readonly now: () => number) {
-    this.nodeNames = nodes.map((node) => node.name);
+  /** `nodes`: each node's name and its agent's status socket; `admin`: the lab's admin connection. */
+  constructor(admin: ApiConnection, private readonly nodes: ReadonlyArray<{ name: string; socket: string }>, private readonly now: () => number) {
+    this.client = new BandwidthNodeClient(admin);
   }
 
-  async start(label: string): Promise<void> {
-    this.connection ??= await loadApiConnection(this.kubeconfig);
-    const client = new BandwidthNodeClient(this.connection);
+  start(label: string): void {
+    const client = this.client;
     const started = this.now();
     let busy = false;
     this.timer = setInterval(() => {
@@ -62,7 +58,7 @@ export class ProtocolTrace {
         client.get(name).then(traceLine, (error: unknown) => `unreadable: ${(error as Error).message}`),
         enforced(socket),
       ]).then(([line, agent]) => `${line} | ${agent}`)))
-        .then((lines) => this.lines.push(`${label} +${at}s ${lines.map((line, index) => `[${this.nodeNames[index]}] ${line}`).join("  ")}`))
+        .then((lines) => this.lines.push(`${label} +${at}s ${lines.map((line, index) => `[${this.nodes[index]!.name}] ${line}`).join("  ")}`))
         .finally(() => (busy = false));
     }, 500);
   }
@@ -70,11 +66,5 @@ export class ProtocolTrace {
   stop(): void {
     clearInterval(this.timer);
     this.timer = undefined;
-  }
-
-  close(): void {
-    this.stop();
-    closeConnection(this.connection);
-    this.connection = undefined;
   }
 }
